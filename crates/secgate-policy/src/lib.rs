@@ -1,1 +1,7 @@
-//! placeholder
+//! # secgate-policy
+//!
+//! The policy engine of the secgate report gate and the renderers of its outputs.
+#![deny(missing_docs)]
+
+pub mod verdict;
+pub mod render;
