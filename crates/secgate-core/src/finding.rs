@@ -377,7 +377,8 @@ impl Location {
                     None => file.clone(),
                 };
                 if let Some(c) = commit {
-                    s.push_str(&format!(" (commit {})", &c[..c.len().min(12)]));
+                    let short: String = c.chars().take(12).collect();
+                    s.push_str(&format!(" (commit {short})"));
                 }
                 s
             }
