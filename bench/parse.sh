@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The foundation issue's parser benchmark: a ~100 MB Trivy JSON report
+# (~100k vulnerabilities), measured side by side in one run:
+#   1. `secgate check` on it: whole process, MB/s and peak RSS;
+#   2. serde_json reading the same bytes into IgnoredAny (the floor of parsing),
+#      whole process (read + parse), and in-process;
+#   3. jq counting the same findings by severity.
+# Targets: (1) within 2x of (2); at least 10x faster than (3); peak RSS under 3x the file size.
+# Usage: bench/parse.sh [FINDINGS]   (needs python3, jq, GNU time)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-100000}
+out=$root/bench/out
+mkdir -p "$out"
+file=$out/trivy-$n.json
+[ -s "$file" ] || python3 "$root/bench/gen-trivy.py" --findings "$n" --output "$file"
+size=$(stat -c %s "$file")
+cd "$root"
+cargo build -q --release --bin secgate
+cargo build -q --release -p secgate-reports --example json_floor
+runs=${RUNS:-3}
+# best-of-N wall time and the peak RSS of that run
+measure() {
+  local best="" rss=""
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || true
+    read -r t m < "$out/time.txt"
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+cat /dev/null > "$out/parse.txt"
+row() { # name seconds rss_kb
+  awk -v n="$1" -v t="$2" -v m="$3" -v s="$size" 'BEGIN{printf "%-34s %7.3f s %8.0f MB/s %8.0f MB peak RSS\n", n, t, s/1e6/(t>0?t:1e-9), m/1024}' | tee -a "$out/parse.txt"
+}
+echo "file: $file ($size bytes, $n findings); best of $runs" | tee -a "$out/parse.txt"
+read -r t m < <(measure target/release/secgate check "$file"); row "secgate check (whole process)" "$t" "$m"; tc=$t; mc=$m
+read -r t m < <(measure target/release/examples/json_floor "$file"); row "serde_json IgnoredAny (process)" "$t" "$m"; tf=$t
+read -r t m < <(measure jq -c '[.Results[]?.Vulnerabilities[]?.Severity] | group_by(.) | map({(.[0]): length}) | add' "$file"); row "jq count by severity" "$t" "$m"; tj=$t
+target/release/examples/json_floor "$file" | sed 's/^/in-process IgnoredAny: /' | tee -a "$out/parse.txt"
+target/release/examples/json_floor --parse "$file" | sed 's/^/in-process secgate_reports::parse: /' | tee -a "$out/parse.txt"
+awk -v c="$tc" -v f="$tf" -v j="$tj" -v m="$mc" -v s="$size" 'BEGIN{
+  printf "check / floor = %.2fx (target <= 2x); jq / check = %.1fx (target >= 10x); peak RSS / file = %.2fx (target < 3x)\n", c/f, j/c, m*1024/s }' | tee -a "$out/parse.txt"
