@@ -47,7 +47,7 @@ fn reads_filters_and_prints_a_trivy_report() {
 fn a_bad_report_is_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("broken.json");
-    std::fs::write(&p, "{\n  \"runs\": [\n    {\"tool\": 1,\n").unwrap();
+    std::fs::write(&p, "{\n  \"runs\": [\n    {\"results\": [\n").unwrap();
     let (code, out, err) = run(&[p.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("broken.json:4:"), "{err}");
