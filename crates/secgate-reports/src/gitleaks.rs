@@ -285,7 +285,10 @@ mod tests {
                 commit: Some("74d5".into())
             }
         );
-        assert_eq!(f.source_id.as_deref(), Some("74d5:/conf/aws.tf:aws-access-token:2"));
+        assert_eq!(
+            f.source_id.as_deref(),
+            Some("74d5:/conf/aws.tf:aws-access-token:2")
+        );
         let all = serde_json::to_string(&r).unwrap();
         assert!(!all.contains("AKIAXXXXXXXXXXXXXXXX"), "{all}");
         assert!(all.contains("Tags: aws, key"));
