@@ -1,33 +1,848 @@
 //! GitLab security reports (SAST, DAST, dependency scanning, container
 //! scanning, secret detection, coverage fuzzing, API fuzzing), every schema
-//! version seen in the wild. Detected by content; the declared version is
-//! informational only.
+//! version seen in the wild (2.3, 3.0, 13.x, 14.x, 15.x). Detected by content;
+//! the declared `version` is informational only ([`Report::format_version`]).
+//!
+//! # What is a finding
+//!
+//! Every entry of `vulnerabilities[]` is one finding, including those that
+//! carry `flags` (GitLab's "flagged as likely false positive" marks): they are
+//! kept unchanged, and each flag becomes a line in [`Report::notes`]; the gate
+//! decides what a flag means. An empty `vulnerabilities: []` is a clean,
+//! successful report; a `scan.status` other than `success` (GitLab writes
+//! `failure`) is [`ScanStatus::Failed`] with the `scan.messages`.
+//!
+//! # Category
+//!
+//! 1. `scan.type` when present (`container_scanning_for_registry` and
+//!    `cluster_image_scanning` are container scanning);
+//! 2. else the finding's own (deprecated) `category`;
+//! 3. else the location fields: `hostname` or `path` with `method` is DAST,
+//!    `image` is container scanning, `dependency` with `file` is dependency
+//!    scanning, `commit` is secret detection, `crash_type` is coverage fuzzing,
+//!    `file` (with or without `start_line`) is SAST.
+//!
+//! The report's category is `scan.type`, else the single category of its
+//! findings, else none.
+//!
+//! # Field mapping
+//!
+//! | GitLab | model |
+//! |---|---|
+//! | `scan.scanner` {id, name, version, vendor.name} | report scanner; per-finding `scanner` wins for that finding |
+//! | `severity` (`Critical`..`Info`, `Unknown`) | [`Severity`] (missing: unknown), original text kept |
+//! | `confidence` (null, `Unkown` and other oddities: unknown) | [`secgate_core::Confidence`] |
+//! | `identifiers[]` {type, value} (value may be a number) | [`Identifier::from_scheme`] |
+//! | first identifier of a scanner-specific type (not cve/cwe/owasp/ghsa/...), else a `cve` field that is a plain id | rule id |
+//! | `name`, else `message`, else the first line of `description` | title |
+//! | `description`, `solution`, `links[]` | description, solution, links |
+//! | `solution` / `remediations[].summary` "Upgrade X to 1.2.3", "Upgrade to version 1.2.3 or above" | [`Fix::fixed_versions`] |
+//! | `id` (not `:SKIP:`) | source id |
+//!
+//! Location per kind: SAST [`Location::Source`] (file, start/end line);
+//! dependency [`Location::Dependency`] (`file`, `dependency.package.name`,
+//! `dependency.version`; `package: {}` gives an empty name); container
+//! [`Location::Container`] (`image`, `operating_system`, package); DAST and
+//! API fuzzing [`Location::Dast`] (`hostname` + `path`, upper-case `method`,
+//! `param`); secret detection [`Location::Secret`] (`file`, `start_line`,
+//! `commit.sha` unless it is the all-zero placeholder); coverage fuzzing
+//! [`Location::Resource`] (crash type, first frame of the crash state).
+//!
+//! `raw_source_code_extract` (the secret itself, in secret-detection reports),
+//! `evidence`, `tracking`, `details`, `scan.primary_identifiers` and any other
+//! key are never read into memory: they are skipped while parsing.
 
 use crate::detect::TopObject;
+use crate::lenient;
 use crate::ParseError;
-use secgate_core::{Format, Report};
+use secgate_core::{
+    Category, Confidence, Finding, Fix, Format, Identifier, Link, Location, Package, Report,
+    ScanStatus, Scanner, Severity,
+};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
+use std::fmt;
 
-/// One entry of `vulnerabilities[]`.
+/// A scalar field read as text; an array or an object is a shape error (so a
+/// `"severity": {"x": 1}` is reported with its position, not read as missing).
+/// Numbers and booleans are printed; `null` and blank strings are `None`.
+pub(crate) fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    Ok(d.deserialize_any(V)?.filter(|s| !s.trim().is_empty()))
+}
+
+/// An object that may be `null`, or (seen in the wild) an empty array `[]`
+/// where the schema says object. Anything else of the wrong type is an error.
+fn object_or_empty<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Loose<T>>::deserialize(d)?.and_then(|l| l.0))
+}
+
+struct Loose<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Loose<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Loose<T>, A::Error> {
+                if a.next_element::<IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+                }
+                Ok(Loose(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, a: A) -> Result<Loose<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(a)).map(|t| Loose(Some(t)))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// One entry of `vulnerabilities[]`. Keys that are not declared here
+/// (`raw_source_code_extract`, `evidence`, `tracking`, `details`...) are skipped.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Vulnerability {}
+pub(crate) struct Vulnerability {
+    #[serde(deserialize_with = "scalar")]
+    id: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    category: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    name: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    message: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    description: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    cve: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    severity: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    confidence: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    solution: Option<String>,
+    #[serde(deserialize_with = "object_or_empty")]
+    scanner: Option<RawScanner>,
+    #[serde(deserialize_with = "object_or_empty")]
+    location: Option<RawLocation>,
+    #[serde(deserialize_with = "lenient::list")]
+    identifiers: Vec<RawIdentifier>,
+    #[serde(deserialize_with = "lenient::list")]
+    links: Vec<RawLink>,
+    #[serde(deserialize_with = "lenient::list")]
+    flags: Vec<RawFlag>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawScanner {
+    #[serde(deserialize_with = "scalar")]
+    id: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    name: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    version: Option<String>,
+    #[serde(deserialize_with = "object_or_empty")]
+    vendor: Option<RawVendor>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawVendor {
+    #[serde(deserialize_with = "scalar")]
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawIdentifier {
+    #[serde(rename = "type", deserialize_with = "scalar")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    value: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLink {
+    #[serde(deserialize_with = "scalar")]
+    name: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawFlag {
+    #[serde(rename = "type", deserialize_with = "scalar")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    origin: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    description: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawLocation {
+    #[serde(deserialize_with = "scalar")]
+    file: Option<String>,
+    #[serde(deserialize_with = "lenient::uint")]
+    start_line: Option<u32>,
+    #[serde(deserialize_with = "lenient::uint")]
+    end_line: Option<u32>,
+    #[serde(deserialize_with = "object_or_empty")]
+    dependency: Option<RawDependency>,
+    #[serde(deserialize_with = "scalar")]
+    image: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    operating_system: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    hostname: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    path: Option<String>,
+    /// The HTTP method (DAST) or the method name (SAST).
+    #[serde(deserialize_with = "scalar")]
+    method: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    param: Option<String>,
+    #[serde(deserialize_with = "object_or_empty")]
+    commit: Option<RawCommit>,
+    #[serde(deserialize_with = "scalar")]
+    crash_type: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    crash_state: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawDependency {
+    #[serde(deserialize_with = "object_or_empty")]
+    package: Option<RawPackage>,
+    #[serde(deserialize_with = "scalar")]
+    version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPackage {
+    #[serde(deserialize_with = "scalar")]
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawCommit {
+    #[serde(deserialize_with = "scalar")]
+    sha: Option<String>,
+}
 
 /// The `scan` object.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Scan {}
+pub(crate) struct Scan {
+    #[serde(rename = "type", deserialize_with = "scalar")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    status: Option<String>,
+    #[serde(deserialize_with = "object_or_empty")]
+    scanner: Option<RawScanner>,
+    #[serde(deserialize_with = "object_or_empty")]
+    analyzer: Option<RawScanner>,
+    #[serde(deserialize_with = "lenient::list")]
+    messages: Vec<RawMessage>,
+}
 
-/// One entry of `remediations[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Remediation {}
+struct RawMessage {
+    #[serde(deserialize_with = "scalar")]
+    level: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    value: Option<String>,
+}
+
+/// One entry of `remediations[]`. The `diff` (a base64 patch) is skipped.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Remediation {
+    #[serde(deserialize_with = "lenient::list")]
+    fixes: Vec<RawFixRef>,
+    #[serde(deserialize_with = "scalar")]
+    summary: Option<String>,
+}
+
+/// `remediations[].fixes[]`: keyed by `cve` (schema 14) or `id` (schema 15).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawFixRef {
+    #[serde(deserialize_with = "scalar")]
+    id: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    cve: Option<String>,
+}
+
+/// Placeholder GitLab's own QA expectations use for ids, times and versions.
+const SKIP: &str = ":SKIP:";
+
+fn not_placeholder(s: Option<String>) -> Option<String> {
+    s.filter(|v| v.trim() != SKIP)
+}
+
+fn to_scanner(raw: RawScanner) -> Option<Scanner> {
+    let name = raw.name.filter(|n| !n.trim().is_empty());
+    let id = raw.id.filter(|i| !i.trim().is_empty());
+    let (id, name) = match (id, name) {
+        (None, None) => return None,
+        (Some(id), None) => (Scanner::id_from_name(&id), id),
+        (None, Some(name)) => (Scanner::id_from_name(&name), name),
+        (Some(id), Some(name)) => (Scanner::id_from_name(&id), name),
+    };
+    Some(
+        Scanner {
+            id,
+            name,
+            version: None,
+            vendor: None,
+        }
+        .with_version(not_placeholder(raw.version))
+        .with_vendor(raw.vendor.and_then(|v| v.name)),
+    )
+}
+
+/// Identifier types that name a flaw across tools, not a scanner's own rule.
+fn is_generic_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "cve"
+            | "cwe"
+            | "owasp"
+            | "ghsa"
+            | "osvdb"
+            | "usn"
+            | "elsa"
+            | "rhsa"
+            | "dsa"
+            | "alas"
+            | "wasc"
+            | "hackerone"
+            | "nvd"
+    )
+}
+
+/// Which kind of location the fields describe (step 3 of the category inference).
+fn infer_from_location(loc: &RawLocation) -> Option<Category> {
+    if loc.hostname.is_some() || (loc.path.is_some() && loc.method.is_some() && loc.file.is_none())
+    {
+        Some(Category::Dast)
+    } else if loc.image.is_some() {
+        Some(Category::ContainerScanning)
+    } else if loc.crash_type.is_some() || loc.crash_state.is_some() {
+        Some(Category::CoverageFuzzing)
+    } else if loc.commit.is_some() {
+        Some(Category::SecretDetection)
+    } else if loc.file.is_some()
+        && loc
+            .dependency
+            .as_ref()
+            .and_then(|d| d.package.as_ref())
+            .is_some_and(|p| p.name.is_some())
+    {
+        Some(Category::DependencyScanning)
+    } else if loc.file.is_some() {
+        Some(Category::Sast)
+    } else {
+        None
+    }
+}
+
+fn package_of(dep: Option<RawDependency>) -> Package {
+    let dep = dep.unwrap_or_default();
+    Package {
+        name: dep.package.and_then(|p| p.name).unwrap_or_default(),
+        version: dep.version,
+        purl: None,
+    }
+}
+
+fn source_location(loc: RawLocation) -> Location {
+    match loc.file {
+        Some(file) => Location::Source {
+            file,
+            start_line: loc.start_line,
+            end_line: loc.end_line,
+            snippet: None,
+        },
+        None => Location::None,
+    }
+}
+
+fn dast_location(loc: RawLocation) -> Location {
+    let host = loc.hostname.unwrap_or_default();
+    let path = loc.path.unwrap_or_default();
+    let url = if host.is_empty() || path.is_empty() || host.ends_with('/') || path.starts_with('/')
+    {
+        format!("{host}{path}")
+    } else {
+        format!("{host}/{path}")
+    };
+    if url.is_empty() {
+        return Location::None;
+    }
+    Location::Dast {
+        url,
+        method: loc.method.map(|m| m.trim().to_ascii_uppercase()),
+        param: loc.param,
+    }
+}
+
+/// Builds the location of the kind the category implies, or of the kind the
+/// fields show when they do not fit the category (an artifact of another type).
+fn build_location(category: &Category, loc: Option<RawLocation>) -> Location {
+    let Some(loc) = loc else {
+        return Location::None;
+    };
+    let kind = match category {
+        Category::Sast | Category::Misconfiguration if loc.file.is_some() => Category::Sast,
+        Category::Dast | Category::ApiFuzzing if loc.hostname.is_some() || loc.path.is_some() => {
+            Category::Dast
+        }
+        Category::ContainerScanning if loc.image.is_some() || loc.dependency.is_some() => {
+            Category::ContainerScanning
+        }
+        Category::DependencyScanning if loc.dependency.is_some() => Category::DependencyScanning,
+        Category::SecretDetection if loc.file.is_some() => Category::SecretDetection,
+        Category::CoverageFuzzing if loc.crash_type.is_some() || loc.crash_state.is_some() => {
+            Category::CoverageFuzzing
+        }
+        _ => infer_from_location(&loc).unwrap_or(Category::Sast),
+    };
+    match kind {
+        Category::Dast => dast_location(loc),
+        Category::ContainerScanning => Location::Container {
+            image: loc.image.unwrap_or_default(),
+            operating_system: loc.operating_system,
+            package: package_of(loc.dependency),
+        },
+        Category::DependencyScanning => Location::Dependency {
+            file: loc.file,
+            package: package_of(loc.dependency),
+        },
+        Category::SecretDetection => match loc.file {
+            Some(file) => Location::Secret {
+                file,
+                line: loc.start_line,
+                commit: loc
+                    .commit
+                    .and_then(|c| c.sha)
+                    .filter(|s| !s.trim().chars().all(|c| c == '0')),
+            },
+            None => Location::None,
+        },
+        Category::CoverageFuzzing => {
+            let frame = loc
+                .crash_state
+                .as_deref()
+                .and_then(|s| s.lines().map(str::trim).find(|l| !l.is_empty()))
+                .map(str::to_string);
+            Location::Resource {
+                kind: loc.crash_type.clone().or(Some("crash".into())),
+                name: frame.or(loc.crash_type).unwrap_or_default(),
+            }
+        }
+        _ => source_location(loc),
+    }
+}
+
+/// Fixed versions from an upgrade advice: `Upgrade curl to 7.61.1-r0`,
+/// `Upgrade to version 2.2.3 or above.`, `Upgrade async to 2.6.4, 3.2.2`,
+/// `Upgrade to versions 1.2.3, 2.0.1 or above`. Anything else gives nothing.
+pub(crate) fn fixed_versions_from_advice(text: &str) -> Vec<String> {
+    let t = text.trim();
+    let Some(rest) = t
+        .strip_prefix("Upgrade ")
+        .or_else(|| t.strip_prefix("upgrade "))
+    else {
+        return Vec::new();
+    };
+    let Some(pos) = rest
+        .rfind(" to ")
+        .map(|p| p + 4)
+        .or_else(|| rest.strip_prefix("to ").map(|_| 3))
+    else {
+        return Vec::new();
+    };
+    let mut list = &rest[pos..];
+    for prefix in ["versions ", "version "] {
+        if let Some(r) = list.strip_prefix(prefix) {
+            list = r;
+        }
+    }
+    let list = list
+        .split('\n')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches('.');
+    let list = list
+        .trim_end_matches(" or above")
+        .trim_end_matches(" or later")
+        .trim_end_matches(" or higher");
+    list.split([',', ' '])
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && *v != "or" && *v != "and")
+        .filter(|v| {
+            let v = v.strip_prefix('v').unwrap_or(v);
+            let v = v
+                .split_once(':')
+                .map(|(e, r)| {
+                    if e.bytes().all(|b| b.is_ascii_digit()) {
+                        r
+                    } else {
+                        v
+                    }
+                })
+                .unwrap_or(v);
+            v.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .trim_start_matches('#')
+        .trim();
+    if line.chars().count() > 160 {
+        let cut: String = line.chars().take(157).collect();
+        format!("{cut}...")
+    } else {
+        line.to_string()
+    }
+}
 
 /// Converts a top-level object that has `vulnerabilities`.
 pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
-    let _ = top;
-    Err(ParseError::Unsupported {
-        format: Format::GitlabSecurity,
-        detail: "not implemented yet".into(),
-    })
+    let TopObject {
+        version,
+        vulnerabilities,
+        scan,
+        remediations,
+        schema,
+        ..
+    } = top;
+    let mut report = Report::new(Format::GitlabSecurity);
+    report.format_version = version.or(schema);
+    let scan = scan.unwrap_or_default();
+    let scan_category = scan.kind.as_deref().map(Category::parse);
+
+    // Status: only `success` (or no status at all, before schema 14) is a success.
+    match scan
+        .status
+        .as_deref()
+        .map(|s| s.trim().to_ascii_lowercase())
+    {
+        None => {}
+        Some(s) if s == "success" || s == "succeeded" => {}
+        Some(s) => {
+            let mut reasons: Vec<String> = scan
+                .messages
+                .into_iter()
+                .filter_map(|m| match (m.level, m.value) {
+                    (Some(l), Some(v)) => Some(format!("{l}: {v}")),
+                    (None, Some(v)) => Some(v),
+                    _ => None,
+                })
+                .collect();
+            if reasons.is_empty() {
+                reasons.push(format!(
+                    "the report says scan.status is `{s}`, with no message"
+                ));
+            }
+            report.status = ScanStatus::Failed { reasons };
+        }
+    }
+
+    let report_scanner = scan
+        .scanner
+        .and_then(to_scanner)
+        .or_else(|| scan.analyzer.and_then(to_scanner));
+    if let Some(s) = &report_scanner {
+        report.scanners.push(s.clone());
+    }
+
+    // Remediation summaries, by the finding id or cve they fix.
+    let mut advice: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for r in remediations {
+        if let Some(summary) = r.summary {
+            for f in r.fixes {
+                for key in [f.id, f.cve].into_iter().flatten() {
+                    advice.entry(key).or_insert_with(|| summary.clone());
+                }
+            }
+        }
+    }
+
+    let vulnerabilities = vulnerabilities.unwrap_or_default();
+    let mut findings = Vec::with_capacity(vulnerabilities.len());
+    for v in vulnerabilities {
+        let category = scan_category
+            .clone()
+            .or_else(|| v.category.as_deref().map(Category::parse))
+            .or_else(|| v.location.as_ref().and_then(infer_from_location))
+            .unwrap_or(Category::Sast);
+        let scanner = v
+            .scanner
+            .and_then(to_scanner)
+            .map(|mut s| {
+                if let Some(r) = &report_scanner {
+                    if r.id == s.id {
+                        s.version = s.version.or(r.version.clone());
+                        s.vendor = s.vendor.or(r.vendor.clone());
+                    }
+                }
+                s
+            })
+            .or_else(|| report_scanner.clone())
+            .unwrap_or_else(|| Scanner::named("GitLab"));
+        if !report.scanners.contains(&scanner) {
+            report.scanners.push(scanner.clone());
+        }
+        let severity = v
+            .severity
+            .as_deref()
+            .and_then(Severity::parse_lenient)
+            .unwrap_or(Severity::Unknown);
+        let location = build_location(&category, v.location);
+
+        let mut identifiers = Vec::with_capacity(v.identifiers.len() + 1);
+        let mut rule_id = None;
+        for raw in v.identifiers {
+            let Some(value) = raw.value else { continue };
+            let scheme = raw.kind.unwrap_or_default();
+            if rule_id.is_none() && !scheme.is_empty() && !is_generic_scheme(&scheme) {
+                rule_id = Some(value.trim().to_string());
+            }
+            let id = Identifier::from_scheme(&scheme, &value);
+            if !identifiers.contains(&id) {
+                identifiers.push(id);
+            }
+        }
+        // `cve` is a plain id in some reports (`CVE-2019-1549`, a ZAP plugin id),
+        // a compound key (`file:hash:rule`) in others: only a plain one is kept.
+        let cve = v.cve.filter(|c| !c.contains(':') && !c.contains(' '));
+        if let Some(c) = &cve {
+            if let Ok(id) = c.parse::<Identifier>() {
+                if !identifiers.contains(&id) {
+                    identifiers.push(id);
+                }
+            } else if rule_id.is_none() {
+                rule_id = Some(c.trim().to_string());
+            }
+        }
+
+        let description = v.description;
+        let title = v
+            .name
+            .clone()
+            .or_else(|| v.message.clone())
+            .or_else(|| {
+                description
+                    .as_deref()
+                    .map(first_line)
+                    .filter(|l| !l.is_empty())
+            })
+            .or_else(|| rule_id.clone())
+            .or_else(|| identifiers.first().map(|i| i.to_string()))
+            .unwrap_or_else(|| "(untitled finding)".to_string());
+        let source_id = not_placeholder(v.id);
+        let remediation = source_id
+            .as_ref()
+            .and_then(|id| advice.get(id))
+            .or_else(|| cve.as_ref().and_then(|c| advice.get(c)))
+            .cloned();
+        let solution = v.solution.or(remediation.clone());
+        let mut fixed = solution
+            .as_deref()
+            .map(fixed_versions_from_advice)
+            .unwrap_or_default();
+        if fixed.is_empty() {
+            if let Some(r) = &remediation {
+                fixed = fixed_versions_from_advice(r);
+            }
+        }
+
+        let mut f = Finding::new(scanner, category, severity, title, location);
+        f.original_severity = v.severity;
+        f.confidence = v
+            .confidence
+            .as_deref()
+            .map(Confidence::parse_lenient)
+            .unwrap_or(Confidence::Unknown);
+        f.rule_id = rule_id;
+        f.identifiers = identifiers;
+        f.description = description.or_else(|| {
+            // A message that is not the title says something the title does not.
+            v.message
+                .filter(|m| Some(m) != v.name.as_ref() && v.name.is_some())
+        });
+        f.solution = solution;
+        f.fix = Fix {
+            fixed_versions: fixed,
+            status: None,
+        };
+        f.links = v
+            .links
+            .into_iter()
+            .filter_map(|l| {
+                l.url.map(|url| Link {
+                    name: l.name,
+                    url: url.trim().to_string(),
+                })
+            })
+            .collect();
+        f.source_id = source_id;
+        for flag in v.flags {
+            let kind = flag.kind.unwrap_or_else(|| "flag".into());
+            let mut note = format!(
+                "finding `{}` at {} is {}",
+                f.title,
+                f.location.describe(),
+                kind.replace('-', " ")
+            );
+            if let Some(o) = flag.origin {
+                note.push_str(&format!(" (by {o})"));
+            }
+            if let Some(d) = flag.description {
+                note.push_str(&format!(": {d}"));
+            }
+            note.push_str("; it is kept as a finding");
+            report.notes.push(note);
+        }
+        findings.push(f);
+    }
+
+    report.category = scan_category.or_else(|| {
+        let first = findings.first()?.category.clone();
+        findings
+            .iter()
+            .all(|f| f.category == first)
+            .then_some(first)
+    });
+    report.findings = findings;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_parsing() {
+        assert_eq!(
+            fixed_versions_from_advice("Upgrade curl to 7.61.1-r0"),
+            vec!["7.61.1-r0"]
+        );
+        assert_eq!(
+            fixed_versions_from_advice("Upgrade to version 2.2.3 or above."),
+            vec!["2.2.3"]
+        );
+        assert_eq!(
+            fixed_versions_from_advice("Upgrade async to 2.6.4, 3.2.2"),
+            vec!["2.6.4", "3.2.2"]
+        );
+        assert_eq!(
+            fixed_versions_from_advice("Upgrade to versions 1.2.3, 2.0.1 or above"),
+            vec!["1.2.3", "2.0.1"]
+        );
+        assert_eq!(
+            fixed_versions_from_advice("Upgrade openssl to 1:1.0.2k-19.el7"),
+            vec!["1:1.0.2k-19.el7"]
+        );
+        assert!(fixed_versions_from_advice("No solution provided").is_empty());
+        assert!(fixed_versions_from_advice("Upgrade to the latest version").is_empty());
+        assert!(fixed_versions_from_advice("").is_empty());
+    }
+
+    #[test]
+    fn location_inference() {
+        let loc = |j: &str| serde_json::from_str::<RawLocation>(j).unwrap();
+        assert_eq!(
+            infer_from_location(&loc(
+                r#"{"hostname":"http://x","path":"/a","method":"GET"}"#
+            )),
+            Some(Category::Dast)
+        );
+        assert_eq!(
+            infer_from_location(&loc(
+                r#"{"image":"alpine:3","dependency":{"package":{"name":"a"}}}"#
+            )),
+            Some(Category::ContainerScanning)
+        );
+        assert_eq!(
+            infer_from_location(&loc(
+                r#"{"file":"go.sum","dependency":{"package":{"name":"a"},"version":"1"}}"#
+            )),
+            Some(Category::DependencyScanning)
+        );
+        assert_eq!(
+            infer_from_location(&loc(r#"{"file":"a.py","commit":{"sha":"abc"}}"#)),
+            Some(Category::SecretDetection)
+        );
+        assert_eq!(
+            infer_from_location(&loc(
+                r#"{"file":"a.py","start_line":3,"dependency":{"package":{}}}"#
+            )),
+            Some(Category::Sast)
+        );
+        assert_eq!(
+            infer_from_location(&loc(r#"{"crash_type":"x","crash_state":"f\ng"}"#)),
+            Some(Category::CoverageFuzzing)
+        );
+        assert_eq!(infer_from_location(&loc("{}")), None);
+    }
 }
