@@ -75,6 +75,9 @@ pub(crate) struct TopObject {
     pub zap_program_name: Option<String>,
     #[serde(rename = "created", deserialize_with = "lenient::text")]
     pub zap_created: Option<String>,
+    /// ZAP automation framework plan errors (the `-plus` variant); not empty: a failed scan.
+    #[serde(rename = "afPlanErrors", deserialize_with = "lenient::list")]
+    pub zap_af_plan_errors: Vec<lenient::Text>,
 
     /// Set by the reader: how many keys the object had.
     #[serde(skip)]
