@@ -1,0 +1,579 @@
+//! Evaluation: the policy applied to every finding of every report.
+//!
+//! Each finding goes through these steps; the first that decides wins:
+//!
+//! 1. **exceptions** — the first active (not expired) exception in file order
+//!    that matches gives [`Outcome::Exempted`];
+//! 2. **suppressed** — with `suppressed_findings: ignore` (the default), a
+//!    finding its producer marked suppressed passes;
+//! 3. **baseline** — with `new_only: true` and a baseline, a finding whose
+//!    fingerprint is in the baseline is [`Outcome::Existing`];
+//! 4. **min_confidence** — a finding whose scanner *states* a lower confidence
+//!    passes (an unknown confidence is never dropped: fail closed);
+//! 5. **ignore_unfixed** — a finding in a package with no fix available passes;
+//! 6. **budgets** — when the most specific scope (scanner, then category, then
+//!    global) sets a budget for the finding's severity, the findings under that
+//!    budget pass while their count is within it, and all fail when it is exceeded;
+//! 7. **fail_on** — otherwise the finding fails when its severity reaches the
+//!    threshold of the most specific scope.
+//!
+//! Problems of the run: every failed scan (blocking), every required scanner or
+//! category that did not report or reported nothing (blocking), expired, expiring
+//! and stale exceptions (warnings). The verdict passes when no finding failed and
+//! no blocking problem was found. The verdict does not depend on the order of the
+//! reports or of their findings.
+//!
+//! Exceptions are indexed by identifier and by fingerprint prefix, so each finding
+//! costs a few hash look-ups whatever the number of exceptions.
+
+use crate::baseline::Baseline;
+use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
+use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
+use secgate_core::fingerprint::{normalize_image, normalize_path};
+use secgate_core::{Category, Finding, Identifier, Report, ScanStatus, Scanner, Severity};
+use std::collections::{BTreeMap, HashMap};
+
+/// Options of one evaluation.
+#[derive(Debug, Clone)]
+pub struct EvalOptions<'a> {
+    /// "Today", for exception expiry (inject for tests; the CLI reads `SECGATE_TODAY` or the clock).
+    pub today: Date,
+    /// The baseline, if any.
+    pub baseline: Option<&'a Baseline>,
+    /// Replaces the policy's top-level `fail_on` (the CLI's `--fail-on`).
+    pub fail_on: Option<Threshold>,
+}
+
+impl Default for EvalOptions<'_> {
+    fn default() -> Self {
+        EvalOptions {
+            today: Date::today_utc(),
+            baseline: None,
+            fail_on: None,
+        }
+    }
+}
+
+/// Stable problem codes (see `docs/gate.md`).
+pub mod codes {
+    /// A report says its scan failed.
+    pub const FAILED_SCAN: &str = "failed_scan";
+    /// A required category or scanner did not report.
+    pub const MISSING_SCANNER: &str = "missing_scanner";
+    /// A required category or scanner reported zero findings without `allow_empty`.
+    pub const EMPTY_REPORT: &str = "empty_report";
+    /// An exception has expired and no longer applies.
+    pub const EXPIRED_EXCEPTION: &str = "expired_exception";
+    /// An exception expires within `warn_expiring_days`.
+    pub const EXPIRING_EXCEPTION: &str = "expiring_exception";
+    /// An exception matched no finding.
+    pub const STALE_EXCEPTION: &str = "stale_exception";
+    /// A baseline was given but `new_only` is off.
+    pub const BASELINE_UNUSED: &str = "baseline_unused";
+    /// `new_only` is on but no baseline was given.
+    pub const NO_BASELINE: &str = "no_baseline";
+}
+
+/// The effective rules for one finding, with the names of their sources.
+struct Effective<'p> {
+    fail_on: (Threshold, String),
+    budget: Option<(u64, String)>,
+    min_confidence: Option<secgate_core::Confidence>,
+    ignore_unfixed: bool,
+    suppressed: SuppressedMode,
+    _p: std::marker::PhantomData<&'p ()>,
+}
+
+fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>) -> Effective<'p> {
+    let scanner = policy.scanners.get(&f.scanner.id).map(|r| (r, format!("scanners.{}", f.scanner.id)));
+    let category = policy
+        .categories
+        .get(f.category.as_str())
+        .map(|r| (r, format!("categories.{}", f.category)));
+    let global_fail_on = match cli_fail_on {
+        Some(t) => (t, "--fail-on".to_string()),
+        None => (policy.fail_on(), "fail_on".to_string()),
+    };
+    let scopes: Vec<(&Rules, String)> = scanner.into_iter().chain(category).collect();
+    let pick = |get: &dyn Fn(&Rules) -> bool| scopes.iter().find(|(r, _)| get(r));
+    let fail_on = match pick(&|r| r.fail_on.is_some()) {
+        Some((r, name)) => (r.fail_on.unwrap(), format!("{name}.fail_on")),
+        None => global_fail_on,
+    };
+    let budget = scopes
+        .iter()
+        .find_map(|(r, name)| r.budgets.get(&f.severity).map(|n| (*n, format!("{name}.budgets.{}", f.severity))))
+        .or_else(|| policy.rules.budgets.get(&f.severity).map(|n| (*n, format!("budgets.{}", f.severity))));
+    let min_confidence = pick(&|r| r.min_confidence.is_some())
+        .map(|(r, _)| r.min_confidence)
+        .unwrap_or(policy.rules.min_confidence);
+    let ignore_unfixed = pick(&|r| r.ignore_unfixed.is_some())
+        .and_then(|(r, _)| r.ignore_unfixed)
+        .unwrap_or(policy.rules.ignore_unfixed.unwrap_or(false));
+    let suppressed = pick(&|r| r.suppressed_findings.is_some())
+        .and_then(|(r, _)| r.suppressed_findings)
+        .unwrap_or(policy.rules.suppressed_findings.unwrap_or(SuppressedMode::Ignore));
+    Effective {
+        fail_on,
+        budget,
+        min_confidence,
+        ignore_unfixed,
+        suppressed,
+        _p: std::marker::PhantomData,
+    }
+}
+
+/// Exceptions indexed for matching.
+struct Index<'p> {
+    exceptions: &'p [Exception],
+    by_key: HashMap<String, Vec<usize>>,
+    by_fp: HashMap<[u8; 6], Vec<usize>>,
+}
+
+fn fp_prefix_key(hex: &str) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let b = hex.as_bytes();
+    if b.len() < 12 {
+        return None;
+    }
+    for i in 0..6 {
+        let hi = (b[2 * i] as char).to_digit(16)?;
+        let lo = (b[2 * i + 1] as char).to_digit(16)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}
+
+fn pattern_keys(pattern: &str) -> Vec<String> {
+    let p = pattern.trim();
+    let lower = p.to_ascii_lowercase();
+    let mut keys = vec![format!("rule:{lower}")];
+    match p.parse::<Identifier>() {
+        Ok(typed) if !matches!(typed, Identifier::Other { .. }) => keys.push(format!("typed:{typed}")),
+        _ => keys.push(format!("other:{lower}")),
+    }
+    keys
+}
+
+fn finding_keys(f: &Finding) -> Vec<String> {
+    let mut keys = Vec::with_capacity(f.identifiers.len() * 2 + 1);
+    if let Some(r) = &f.rule_id {
+        keys.push(format!("rule:{}", r.trim().to_ascii_lowercase()));
+    }
+    for id in &f.identifiers {
+        match id {
+            Identifier::Other { scheme, value } => {
+                let v = value.to_ascii_lowercase();
+                keys.push(format!("other:{}:{v}", scheme.to_ascii_lowercase()));
+                keys.push(format!("other:{v}"));
+            }
+            typed => keys.push(format!("typed:{typed}")),
+        }
+    }
+    keys
+}
+
+impl<'p> Index<'p> {
+    fn new(exceptions: &'p [Exception]) -> Index<'p> {
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_fp: HashMap<[u8; 6], Vec<usize>> = HashMap::new();
+        for (i, e) in exceptions.iter().enumerate() {
+            if let Some(id) = &e.id {
+                for k in pattern_keys(id) {
+                    by_key.entry(k).or_default().push(i);
+                }
+            } else if let Some(key) = e.fingerprint.as_deref().and_then(fp_prefix_key) {
+                by_fp.entry(key).or_default().push(i);
+            }
+        }
+        Index {
+            exceptions,
+            by_key,
+            by_fp,
+        }
+    }
+
+    /// Indices of the exceptions that match the finding, ascending, expired or not.
+    fn candidates(&self, f: &Finding) -> Vec<usize> {
+        let mut out = Vec::new();
+        if !self.by_key.is_empty() {
+            for k in finding_keys(f) {
+                if let Some(v) = self.by_key.get(&k) {
+                    out.extend_from_slice(v);
+                }
+            }
+        }
+        let mut fpk = [0u8; 6];
+        fpk.copy_from_slice(&f.fingerprint.0[..6]);
+        if let Some(v) = self.by_fp.get(&fpk) {
+            out.extend_from_slice(v);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&i| matches(&self.exceptions[i], f));
+        out
+    }
+}
+
+/// Whether an exception's matchers all match a finding (expiry aside).
+pub fn matches(e: &Exception, f: &Finding) -> bool {
+    if let Some(id) = &e.id {
+        if !f.matches_id(id) {
+            return false;
+        }
+    }
+    if let Some(fp) = &e.fingerprint {
+        if !f.fingerprint.to_hex().starts_with(fp.as_str()) {
+            return false;
+        }
+    }
+    if !e.path_globs.is_empty() {
+        let Some(file) = f.location.file() else { return false };
+        let file = normalize_path(file);
+        if !e.path_globs.iter().any(|g| g.is_match(&file)) {
+            return false;
+        }
+    }
+    if let Some(want) = &e.package {
+        let Some(pkg) = f.location.package() else { return false };
+        if !package_matches(want, pkg) {
+            return false;
+        }
+    }
+    if let Some(want) = &e.image {
+        let Some(image) = f.location.image() else { return false };
+        let norm = normalize_image(image);
+        let glob_ok = e.image_glob.as_ref().is_some_and(|g| g.is_match(image) || g.is_match(&norm));
+        if !(glob_ok || want == image || normalize_image(want) == norm) {
+            return false;
+        }
+    }
+    true
+}
+
+fn strip_purl_extras(p: &str) -> &str {
+    let end = p.find(['?', '#']).unwrap_or(p.len());
+    &p[..end]
+}
+
+fn package_matches(want: &str, pkg: &secgate_core::Package) -> bool {
+    if want.starts_with("pkg:") {
+        let Some(purl) = pkg.purl.as_deref() else { return false };
+        let have = strip_purl_extras(purl).to_ascii_lowercase();
+        let want = strip_purl_extras(want).to_ascii_lowercase();
+        if want.contains('@') {
+            have == want
+        } else {
+            have.split('@').next() == Some(want.as_str())
+        }
+    } else {
+        pkg.name.eq_ignore_ascii_case(want.trim())
+    }
+}
+
+fn scanner_matches(s: &Scanner, want: &str) -> bool {
+    let want_id = Scanner::id_from_name(want);
+    s.id == want_id || Scanner::id_from_name(&s.name) == want_id
+}
+
+/// Evaluates a policy over reports.
+pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -> Verdict {
+    let mut problems = Vec::new();
+
+    // Reports: failed scans, scanners and categories present.
+    let mut scanners: Vec<Scanner> = Vec::new();
+    let mut categories: Vec<Category> = Vec::new();
+    for r in &reports {
+        if let ScanStatus::Failed { reasons } = &r.status {
+            let mut reasons = reasons.clone();
+            reasons.sort();
+            problems.push(GateProblem {
+                code: codes::FAILED_SCAN.into(),
+                message: format!(
+                    "the scan that wrote {} ({}) failed{}; its findings are incomplete: fix the scanner job and run it again",
+                    r.source.as_deref().unwrap_or("a report"),
+                    r.scanners.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+                    if reasons.is_empty() { String::new() } else { format!(": {}", reasons.join("; ")) }
+                ),
+                blocking: true,
+            });
+        }
+        scanners.extend(r.scanners.iter().cloned());
+        categories.extend(r.categories());
+    }
+
+    // Required scanners and categories.
+    for req in &policy.require {
+        let matching: Vec<&Report> = reports
+            .iter()
+            .filter(|r| {
+                let cat_ok = req.category.as_ref().is_none_or(|c| r.categories().contains(c));
+                let scan_ok = req.scanner.as_ref().is_none_or(|s| {
+                    r.scanners.iter().any(|x| scanner_matches(x, s))
+                        || r.findings.iter().any(|f| scanner_matches(&f.scanner, s))
+                });
+                cat_ok && scan_ok
+            })
+            .collect();
+        let what = req.describe();
+        let at = if req.line > 0 { format!(" (policy line {})", req.line) } else { String::new() };
+        if matching.is_empty() {
+            problems.push(GateProblem {
+                code: codes::MISSING_SCANNER.into(),
+                message: format!(
+                    "required {what}{at} did not report: no report given to the gate is of it; check that its job ran and that its report is passed to `secgate check` (declare a report's type with TYPE=PATH, e.g. `{}=gl-report.json`)",
+                    req.category.as_ref().map(|c| c.as_str()).unwrap_or("trivy")
+                ),
+                blocking: true,
+            });
+            continue;
+        }
+        let succeeded: Vec<&&Report> = matching.iter().filter(|r| r.status.succeeded()).collect();
+        if succeeded.is_empty() {
+            problems.push(GateProblem {
+                code: codes::MISSING_SCANNER.into(),
+                message: format!("required {what}{at} did not report successfully: every report of it says the scan failed"),
+                blocking: true,
+            });
+            continue;
+        }
+        let total: usize = succeeded
+            .iter()
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .filter(|f| {
+                        req.category.as_ref().is_none_or(|c| &f.category == c)
+                            && req.scanner.as_ref().is_none_or(|s| scanner_matches(&f.scanner, s))
+                    })
+                    .count()
+            })
+            .sum();
+        if total == 0 && !req.allow_empty {
+            let mut sources: Vec<&str> = succeeded.iter().filter_map(|r| r.source.as_deref()).collect();
+            sources.sort_unstable();
+            problems.push(GateProblem {
+                code: codes::EMPTY_REPORT.into(),
+                message: format!(
+                    "required {what}{at} reported zero findings ({}): a scanner that analysed nothing looks the same; if a clean result is expected, set `allow_empty: true` on this requirement",
+                    if sources.is_empty() { "no path".to_string() } else { sources.join(", ") }
+                ),
+                blocking: true,
+            });
+        }
+    }
+
+    // Baseline use.
+    let baseline = match (policy.new_only, opts.baseline) {
+        (true, Some(b)) => Some(b),
+        (false, Some(_)) => {
+            problems.push(GateProblem {
+                code: codes::BASELINE_UNUSED.into(),
+                message: "a baseline was given but the policy does not set `new_only: true` (or pass --new-only): every finding is judged, existing or not".into(),
+                blocking: false,
+            });
+            None
+        }
+        (true, None) => {
+            problems.push(GateProblem {
+                code: codes::NO_BASELINE.into(),
+                message: "the policy sets `new_only: true` but no --baseline was given: every finding is judged as new".into(),
+                blocking: false,
+            });
+            None
+        }
+        (false, None) => None,
+    };
+
+    // Judge every finding.
+    let index = Index::new(&policy.exceptions);
+    let n_ex = policy.exceptions.len();
+    let mut used = vec![0usize; n_ex];
+    let mut expired_hits = vec![0usize; n_ex];
+    let expired: Vec<bool> = policy
+        .exceptions
+        .iter()
+        .map(|e| e.expires.is_some_and(|d| d < opts.today))
+        .collect();
+
+    let mut judged: Vec<Judged> = Vec::new();
+    // Findings awaiting their budget: (index into judged, budget key, allowed, rule name)
+    let mut pending: Vec<(usize, String)> = Vec::new();
+    let mut budget_counts: HashMap<String, (u64, u64)> = HashMap::new();
+
+    for report in reports {
+        let source = report.source.clone();
+        for f in report.findings {
+            let eff = effective(policy, &f, opts.fail_on);
+            let mut outcome: Option<Outcome> = None;
+            let cands = if n_ex > 0 { index.candidates(&f) } else { Vec::new() };
+            for &i in &cands {
+                if expired[i] {
+                    expired_hits[i] += 1;
+                    continue;
+                }
+                used[i] += 1;
+                if outcome.is_none() {
+                    let e = &policy.exceptions[i];
+                    outcome = Some(Outcome::Exempted {
+                        exception: e.label(),
+                        reason: e.reason_text(),
+                    });
+                }
+            }
+            if outcome.is_none() && f.suppressed && eff.suppressed == SuppressedMode::Ignore {
+                outcome = Some(Outcome::Passed {
+                    reason: "suppressed in the report by its producer (suppressed_findings: ignore)".into(),
+                });
+            }
+            if outcome.is_none() && baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
+                outcome = Some(Outcome::Existing);
+            }
+            if outcome.is_none() {
+                if let Some(min) = eff.min_confidence {
+                    if f.confidence != secgate_core::Confidence::Unknown && f.confidence < min {
+                        outcome = Some(Outcome::Passed {
+                            reason: format!("confidence {} is below min_confidence: {}", f.confidence, min),
+                        });
+                    }
+                }
+            }
+            if outcome.is_none() && eff.ignore_unfixed && f.location.package().is_some() && !f.fix.is_fixable() {
+                outcome = Some(Outcome::Passed {
+                    reason: format!(
+                        "no fix available{} (ignore_unfixed: true)",
+                        f.fix.status.map(|s| format!(", status {}", s.as_str())).unwrap_or_default()
+                    ),
+                });
+            }
+            let outcome = match outcome {
+                Some(o) => o,
+                None => match &eff.budget {
+                    Some((allowed, name)) => {
+                        let c = budget_counts.entry(name.clone()).or_insert((*allowed, 0));
+                        c.1 += 1;
+                        pending.push((judged.len(), name.clone()));
+                        // Placeholder; decided once every finding is counted.
+                        Outcome::Passed { reason: String::new() }
+                    }
+                    None => {
+                        let (t, name) = &eff.fail_on;
+                        if t.reached_by(f.severity) {
+                            Outcome::Failed {
+                                rule: format!("{name}: {} (severity {})", t.as_str(), f.severity),
+                            }
+                        } else {
+                            Outcome::Passed {
+                                reason: format!("severity {} is below {name}: {}", f.severity, t.as_str()),
+                            }
+                        }
+                    }
+                },
+            };
+            judged.push(Judged {
+                finding: f,
+                outcome,
+                source: source.clone(),
+            });
+        }
+    }
+    for (i, name) in pending {
+        let (allowed, found) = budget_counts[&name];
+        judged[i].outcome = if found > allowed {
+            Outcome::Failed {
+                rule: format!("{name}: allowed {allowed}, found {found}"),
+            }
+        } else {
+            Outcome::Passed {
+                reason: format!("within {name}: {found} of {allowed} allowed"),
+            }
+        };
+    }
+
+    // Exceptions: expired, expiring, stale.
+    for (i, e) in policy.exceptions.iter().enumerate() {
+        let label = format!("exception `{}` ({}:{})", e.label(), policy.source, e.line);
+        if expired[i] {
+            let d = e.expires.expect("expired implies a date");
+            problems.push(GateProblem {
+                code: codes::EXPIRED_EXCEPTION.into(),
+                message: format!(
+                    "{label} expired on {d} and no longer applies{}; renew it with a new `expires` and reason, or fix the findings",
+                    if expired_hits[i] > 0 { format!(" ({} finding(s) it matched are judged without it)", expired_hits[i]) } else { String::new() }
+                ),
+                blocking: false,
+            });
+            continue;
+        }
+        if let Some(d) = e.expires {
+            let left = opts.today.days_until(d);
+            if left <= policy.warn_expiring_days as i64 {
+                problems.push(GateProblem {
+                    code: codes::EXPIRING_EXCEPTION.into(),
+                    message: format!(
+                        "{label} expires on {d} ({left} day(s) left){}",
+                        e.owner.as_ref().map(|o| format!("; owner {o}")).unwrap_or_default()
+                    ),
+                    blocking: false,
+                });
+            }
+        }
+        if used[i] == 0 {
+            problems.push(GateProblem {
+                code: codes::STALE_EXCEPTION.into(),
+                message: format!("{label} matched no finding: remove it if the finding is gone"),
+                blocking: false,
+            });
+        }
+    }
+
+    judged.sort_by(compare_judged);
+    scanners.sort_by(|a, b| (&a.id, &a.name, &a.version, &a.vendor).cmp(&(&b.id, &b.name, &b.version, &b.vendor)));
+    scanners.dedup();
+    categories.sort();
+    categories.dedup();
+    problems.sort_by(|a, b| (!a.blocking, &a.code, &a.message).cmp(&(!b.blocking, &b.code, &b.message)));
+
+    let passed = !judged.iter().any(|j| j.outcome.is_failure()) && !problems.iter().any(|p| p.blocking);
+    Verdict {
+        passed,
+        findings: judged,
+        problems,
+        scanners,
+        categories,
+    }
+}
+
+/// A total order on judged findings: failures first, then severity (highest
+/// first), fingerprint, source, and finally the whole finding.
+fn compare_judged(a: &Judged, b: &Judged) -> std::cmp::Ordering {
+    fn rank(o: &Outcome) -> u8 {
+        match o {
+            Outcome::Failed { .. } => 0,
+            Outcome::Passed { .. } => 1,
+            Outcome::Exempted { .. } => 2,
+            Outcome::Existing => 3,
+        }
+    }
+    rank(&a.outcome)
+        .cmp(&rank(&b.outcome))
+        .then(b.finding.severity.cmp(&a.finding.severity))
+        .then(a.finding.fingerprint.cmp(&b.finding.fingerprint))
+        .then_with(|| a.source.cmp(&b.source))
+        .then_with(|| a.finding.scanner.id.cmp(&b.finding.scanner.id))
+        .then_with(|| a.finding.title.cmp(&b.finding.title))
+        .then_with(|| {
+            let x = serde_json::to_string(a).unwrap_or_default();
+            let y = serde_json::to_string(b).unwrap_or_default();
+            x.cmp(&y)
+        })
+}
+
+/// Counts of findings per outcome kind and severity, for summaries.
+pub fn failing_by_severity(v: &Verdict) -> BTreeMap<Severity, usize> {
+    let mut m = BTreeMap::new();
+    for j in v.findings.iter().filter(|j| j.outcome.is_failure()) {
+        *m.entry(j.finding.severity).or_insert(0) += 1;
+    }
+    m
+}
