@@ -1,1 +1,266 @@
-//! Renderers of findings and verdicts.
+//! Renderers of findings and verdicts: every output of one gate run.
+//!
+//! | function | output | GitLab reads it as |
+//! |---|---|---|
+//! | [`gitlab_security_report`], [`gitlab_security_reports`] | GitLab security report 15.2.1, one per category | `artifacts:reports:sast`, `dast`, `dependency_scanning`, `container_scanning`, `secret_detection` |
+//! | [`sarif_log`], [`sarif`] | SARIF 2.1.0 | (GitHub code scanning, IDEs, DefectDojo) |
+//! | [`code_quality`] | GitLab Code Quality JSON | `artifacts:reports:codequality` |
+//! | [`junit`] | JUnit XML | `artifacts:reports:junit` |
+//! | [`markdown`] | Markdown summary | an MR comment |
+//! | [`dotenv`] | counts as `KEY=value` lines | `artifacts:reports:dotenv` |
+//! | [`json`] | the verdict, versioned | a later run's `--baseline` |
+//! | [`terminal`] | the human summary | the job log |
+//!
+//! Every renderer is a pure function of its input (the GitLab reports also take
+//! the time, see [`Timestamp`]), so the same verdict always renders the same
+//! bytes. No renderer prints a secret: findings carry none (the parsers drop
+//! secret text), code snippets are never rendered, and the description of a
+//! secret-detection finding is never rendered (it may quote the match).
+//! `docs/outputs.md` documents each output field by field.
+
+mod gitlab;
+mod sarif;
+mod time;
+
+pub use gitlab::{
+    gitlab_report_file_name, gitlab_report_kind, gitlab_security_report, gitlab_security_report_at,
+    gitlab_security_reports, gitlab_security_reports_at, vulnerability_uuid, GITLAB_SCHEMA_VERSION,
+};
+pub use sarif::{sarif, sarif_log, sarif_security_severity, SARIF_FINGERPRINT_KEY};
+pub use time::Timestamp;
+
+use crate::verdict::{Judged, Outcome};
+use secgate_core::fingerprint::{normalize_image, normalize_path};
+use secgate_core::{Category, Finding, Location, Severity};
+
+/// The name secgate gives itself in every output.
+pub const TOOL_NAME: &str = "secgate";
+/// secgate's version, as written in every output.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// secgate's home page, as written in outputs that link to the tool.
+pub const TOOL_URI: &str = "https://gitlab.com/secgate/secgate";
+
+/// The key a finding is grouped under as a "rule" or "check": the scanner's rule
+/// id, else the primary identifier (CVE, GHSA...), else the title.
+pub(crate) fn rule_key(f: &Finding) -> String {
+    f.rule_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .or_else(|| f.primary_id().filter(|p| !p.trim().is_empty()))
+        .unwrap_or_else(|| {
+            let t = one_line(&f.title);
+            if t.is_empty() {
+                "finding".to_string()
+            } else {
+                t
+            }
+        })
+}
+
+/// Where a finding is, without line numbers (stable across runs): used in names
+/// that must not change when a line moves.
+pub(crate) fn stable_place(f: &Finding) -> String {
+    match &f.location {
+        Location::Source { file, .. } => normalize_path(file),
+        Location::Secret { file, commit, .. } => match commit {
+            Some(c) => format!("{} @ {}", normalize_path(file), &c[..c.len().min(12)]),
+            None => normalize_path(file),
+        },
+        Location::Dependency { file, package } => {
+            let mut s = package_label(&package.name, package.version.as_deref());
+            if let Some(file) = file {
+                s.push_str(" in ");
+                s.push_str(&normalize_path(file));
+            }
+            s
+        }
+        Location::Container { image, package, .. } => format!(
+            "{} in {}",
+            package_label(&package.name, package.version.as_deref()),
+            normalize_image(image)
+        ),
+        Location::Dast { url, method, param } => {
+            let base = url.split(['?', '#']).next().unwrap_or(url);
+            let mut s = String::new();
+            if let Some(m) = method {
+                s.push_str(&m.to_ascii_uppercase());
+                s.push(' ');
+            }
+            s.push_str(base);
+            if let Some(p) = param {
+                s.push_str(&format!(" ({p})"));
+            }
+            s
+        }
+        Location::Resource { kind, name } => match kind {
+            Some(k) => format!("{k} {name}"),
+            None => name.clone(),
+        },
+        Location::None => "(no location)".to_string(),
+    }
+}
+
+fn package_label(name: &str, version: Option<&str>) -> String {
+    match version {
+        Some(v) if !v.is_empty() => format!("{name}@{v}"),
+        _ => name.to_string(),
+    }
+}
+
+/// True when the finding is about a secret: its description may quote the
+/// match, so it is never rendered.
+pub(crate) fn is_secret(f: &Finding) -> bool {
+    f.category == Category::SecretDetection || matches!(f.location, Location::Secret { .. })
+}
+
+/// The description to render, if any: never the one of a secret finding.
+pub(crate) fn safe_description(f: &Finding) -> Option<&str> {
+    if is_secret(f) {
+        return None;
+    }
+    f.description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+}
+
+/// Text on one line: control characters and whitespace runs folded to one space.
+pub(crate) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !out.is_empty() {
+                space = true;
+            }
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Truncates to at most `max` bytes on a character boundary, marking the cut with `…`.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let ell = "…";
+    let mut end = max.saturating_sub(ell.len());
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ell}", &s[..end])
+}
+
+/// Sorts findings for output: most severe first, then by rule, place and
+/// fingerprint, so that the output does not depend on the input order.
+pub(crate) fn output_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| rule_key(a).cmp(&rule_key(b)))
+        .then_with(|| stable_place(a).cmp(&stable_place(b)))
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        .then_with(|| a.location.line().cmp(&b.location.line()))
+        .then_with(|| a.scanner.id.cmp(&b.scanner.id))
+}
+
+/// Judged findings in output order: failures first, then by [`output_order`].
+#[allow(dead_code)] // used by the verdict renderers
+pub(crate) fn judged_in_order(v: &[Judged]) -> Vec<&Judged> {
+    let mut out: Vec<&Judged> = v.iter().collect();
+    out.sort_by(|a, b| {
+        outcome_rank(&a.outcome)
+            .cmp(&outcome_rank(&b.outcome))
+            .then_with(|| output_order(&a.finding, &b.finding))
+    });
+    out
+}
+
+/// Failed 0, passed 1, existing 2, exempted 3.
+pub(crate) fn outcome_rank(o: &Outcome) -> u8 {
+    match o {
+        Outcome::Failed { .. } => 0,
+        Outcome::Passed { .. } => 1,
+        Outcome::Existing => 2,
+        Outcome::Exempted { .. } => 3,
+    }
+}
+
+/// A short word for an outcome: `failed`, `passed`, `existing`, `exempted`.
+pub(crate) fn outcome_word(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Failed { .. } => "failed",
+        Outcome::Passed { .. } => "passed",
+        Outcome::Existing => "existing",
+        Outcome::Exempted { .. } => "exempted",
+    }
+}
+
+/// Why the policy decided what it did, in words.
+pub(crate) fn outcome_reason(o: &Outcome) -> String {
+    match o {
+        Outcome::Failed { rule } => format!("fails the gate: {}", one_line(rule)),
+        Outcome::Passed { reason } => format!("allowed: {}", one_line(reason)),
+        Outcome::Exempted { exception, reason } => {
+            format!("exempted by {}: {}", one_line(exception), one_line(reason))
+        }
+        Outcome::Existing => "existing: in the baseline, not new".to_string(),
+    }
+}
+
+/// Counts of a verdict's findings, per outcome and per severity.
+#[allow(dead_code)] // used by the verdict renderers
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub total: usize,
+    pub failed: usize,
+    pub passed: usize,
+    pub exempted: usize,
+    pub existing: usize,
+    /// Per severity (index by `severity_index`): [total, failed, passed, exempted, existing].
+    pub by_severity: [[usize; 5]; 6],
+}
+
+#[allow(dead_code)] // used by the verdict renderers
+pub(crate) fn severity_index(s: Severity) -> usize {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(5)
+}
+
+impl Counts {
+    #[allow(dead_code)] // used by the verdict renderers
+    pub(crate) fn of(findings: &[Judged]) -> Counts {
+        let mut c = Counts::default();
+        for j in findings {
+            let col = match j.outcome {
+                Outcome::Failed { .. } => {
+                    c.failed += 1;
+                    1
+                }
+                Outcome::Passed { .. } => {
+                    c.passed += 1;
+                    2
+                }
+                Outcome::Exempted { .. } => {
+                    c.exempted += 1;
+                    3
+                }
+                Outcome::Existing => {
+                    c.existing += 1;
+                    4
+                }
+            };
+            c.total += 1;
+            let row = &mut c.by_severity[severity_index(j.finding.severity)];
+            row[0] += 1;
+            row[col] += 1;
+        }
+        c
+    }
+}
