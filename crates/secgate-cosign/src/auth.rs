@@ -19,7 +19,11 @@ pub struct Credential {
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credential {{ username: {:?}, secret: <redacted> }}", self.username)
+        write!(
+            f,
+            "Credential {{ username: {:?}, secret: <redacted> }}",
+            self.username
+        )
     }
 }
 
@@ -40,7 +44,9 @@ pub struct AuthConfigError {
 }
 
 fn normalise_host(h: &str) -> String {
-    let h = h.trim_start_matches("https://").trim_start_matches("http://");
+    let h = h
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
     let h = h.split('/').next().unwrap_or(h);
     match h {
         "index.docker.io" | "registry-1.docker.io" | "docker.io" => "docker.io".to_string(),
@@ -84,7 +90,13 @@ impl Credentials {
             std::env::var("CI_REGISTRY_PASSWORD"),
         ) {
             if !reg.is_empty() && !user.is_empty() {
-                c.insert(&reg, Credential { username: user, secret: pass });
+                c.insert(
+                    &reg,
+                    Credential {
+                        username: user,
+                        secret: pass,
+                    },
+                );
             }
         }
         Ok(c)
@@ -92,30 +104,56 @@ impl Credentials {
 
     /// Adds the `auths` entries of a docker `config.json`.
     pub fn merge_docker_config(&mut self, path: &Path) -> Result<(), AuthConfigError> {
-        let e = |m: String| AuthConfigError { path: path.to_path_buf(), message: m };
+        let e = |m: String| AuthConfigError {
+            path: path.to_path_buf(),
+            message: m,
+        };
         let text = std::fs::read(path).map_err(|x| e(format!("cannot read: {x}")))?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|x| e(format!("not JSON ({x}); fix or remove it")))?;
+        let v: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|x| e(format!("not JSON ({x}); fix or remove it")))?;
         let Some(auths) = v.get("auths").and_then(|a| a.as_object()) else {
             return Ok(());
         };
         for (host, entry) in auths {
-            if let Some(a) = entry.get("auth").and_then(|a| a.as_str()).filter(|a| !a.is_empty()) {
+            if let Some(a) = entry
+                .get("auth")
+                .and_then(|a| a.as_str())
+                .filter(|a| !a.is_empty())
+            {
                 let raw = base64::engine::general_purpose::STANDARD
                     .decode(a.trim())
                     .map_err(|_| e(format!("auths.{host}.auth is not base64")))?;
-                let raw = String::from_utf8(raw).map_err(|_| e(format!("auths.{host}.auth is not UTF-8")))?;
-                let (u, p) = raw
-                    .split_once(':')
-                    .ok_or_else(|| e(format!("auths.{host}.auth is not base64 of user:password")))?;
-                self.insert(host, Credential { username: u.to_string(), secret: p.to_string() });
+                let raw = String::from_utf8(raw)
+                    .map_err(|_| e(format!("auths.{host}.auth is not UTF-8")))?;
+                let (u, p) = raw.split_once(':').ok_or_else(|| {
+                    e(format!("auths.{host}.auth is not base64 of user:password"))
+                })?;
+                self.insert(
+                    host,
+                    Credential {
+                        username: u.to_string(),
+                        secret: p.to_string(),
+                    },
+                );
             } else if let (Some(u), Some(p)) = (
                 entry.get("username").and_then(|x| x.as_str()),
                 entry.get("password").and_then(|x| x.as_str()),
             ) {
-                self.insert(host, Credential { username: u.to_string(), secret: p.to_string() });
+                self.insert(
+                    host,
+                    Credential {
+                        username: u.to_string(),
+                        secret: p.to_string(),
+                    },
+                );
             } else if let Some(t) = entry.get("identitytoken").and_then(|x| x.as_str()) {
-                self.insert(host, Credential { username: "<token>".into(), secret: t.to_string() });
+                self.insert(
+                    host,
+                    Credential {
+                        username: "<token>".into(),
+                        secret: t.to_string(),
+                    },
+                );
             }
         }
         Ok(())
@@ -138,7 +176,10 @@ mod tests {
         .unwrap();
         let mut c = Credentials::none();
         c.merge_docker_config(&p).unwrap();
-        assert_eq!(c.for_host("registry-1.docker.io").unwrap().username, "alice");
+        assert_eq!(
+            c.for_host("registry-1.docker.io").unwrap().username,
+            "alice"
+        );
         assert_eq!(c.for_host("reg.example:5000").unwrap().secret, "pw");
         assert!(!format!("{c:?}").contains("s3cret"));
         std::fs::write(&p, "{not json").unwrap();

@@ -105,19 +105,28 @@ pub struct EnvelopeSignature {
 
 /// DSSE pre-authentication encoding.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut v = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len()).into_bytes();
+    let mut v = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
     v.extend_from_slice(payload);
     v
 }
 
 fn b64d(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 impl Bundle {
     /// Parses and checks the media type.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let b: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("not a Sigstore bundle: {e}"))?;
+        let b: Bundle =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a Sigstore bundle: {e}"))?;
         if !is_bundle_media_type(&b.media_type) {
             return Err(format!("unknown bundle mediaType `{}`", b.media_type));
         }
@@ -126,9 +135,17 @@ impl Bundle {
 
     /// The leaf certificate, if any.
     pub fn leaf(&self) -> Result<Option<Cert>, String> {
-        let raw = match (&self.verification_material.certificate, &self.verification_material.x509_certificate_chain) {
+        let raw = match (
+            &self.verification_material.certificate,
+            &self.verification_material.x509_certificate_chain,
+        ) {
             (Some(c), _) => &c.raw_bytes,
-            (None, Some(ch)) => &ch.certificates.first().ok_or("the certificate chain is empty")?.raw_bytes,
+            (None, Some(ch)) => {
+                &ch.certificates
+                    .first()
+                    .ok_or("the certificate chain is empty")?
+                    .raw_bytes
+            }
             (None, None) => return Ok(None),
         };
         let der = b64d(raw).ok_or("certificate rawBytes is not base64")?;
@@ -137,7 +154,12 @@ impl Bundle {
 }
 
 /// Verifies an image signature bundle found as a referrer of `image_digest`.
-pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, policy: &Policy) -> SignatureReport {
+pub fn verify_image_bundle(
+    location: &str,
+    bytes: &[u8],
+    image_digest: &str,
+    policy: &Policy,
+) -> SignatureReport {
     let mut s = failed(location, "bundle", String::new());
     s.reasons.clear();
     let b = match Bundle::parse(bytes) {
@@ -148,7 +170,10 @@ pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, pol
         }
     };
     let Some(env) = &b.dsse_envelope else {
-        s.reasons.push("the bundle has no DSSE envelope (image signature bundles carry an in-toto statement)".into());
+        s.reasons.push(
+            "the bundle has no DSSE envelope (image signature bundles carry an in-toto statement)"
+                .into(),
+        );
         return s;
     };
     let Some(payload) = b64d(&env.payload) else {
@@ -156,17 +181,27 @@ pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, pol
         return s;
     };
     if env.payload_type != INTOTO {
-        s.reasons.push(format!("DSSE payload type `{}` is not {INTOTO}", env.payload_type));
+        s.reasons.push(format!(
+            "DSSE payload type `{}` is not {INTOTO}",
+            env.payload_type
+        ));
     }
     let want = image_digest.strip_prefix("sha256:").unwrap_or(image_digest);
     match serde_json::from_slice::<serde_json::Value>(&payload) {
         Ok(st) => {
             let subjects = st["subject"].as_array().cloned().unwrap_or_default();
-            if !subjects.iter().any(|x| x["digest"]["sha256"].as_str() == Some(want)) {
-                s.reasons.push(format!("the statement's subject is not this image's digest {image_digest}"));
+            if !subjects
+                .iter()
+                .any(|x| x["digest"]["sha256"].as_str() == Some(want))
+            {
+                s.reasons.push(format!(
+                    "the statement's subject is not this image's digest {image_digest}"
+                ));
             }
         }
-        Err(e) => s.reasons.push(format!("the DSSE payload is not an in-toto statement: {e}")),
+        Err(e) => s
+            .reasons
+            .push(format!("the DSSE payload is not an in-toto statement: {e}")),
     }
     let signed = pae(&env.payload_type, &payload);
     let sigs: Vec<Vec<u8>> = env.signatures.iter().filter_map(|x| b64d(&x.sig)).collect();
@@ -184,25 +219,43 @@ pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, pol
     let mut signer = None;
     match &leaf {
         None => {
-            if let Some((k, sig)) = policy
-                .keys
-                .iter()
-                .find_map(|k| sigs.iter().find(|sig| k.verify(&signed, sig)).map(|sig| (k, sig)))
-            {
-                signer = Some((format!("key {} (fingerprint {})", k.source_name, k.fingerprint()), format!("key:{}", k.fingerprint()), sig.clone()));
+            if let Some((k, sig)) = policy.keys.iter().find_map(|k| {
+                sigs.iter()
+                    .find(|sig| k.verify(&signed, sig))
+                    .map(|sig| (k, sig))
+            }) {
+                signer = Some((
+                    format!("key {} (fingerprint {})", k.source_name, k.fingerprint()),
+                    format!("key:{}", k.fingerprint()),
+                    sig.clone(),
+                ));
             } else {
-                s.reasons.push(format!("the envelope does not verify with any of the {} trusted key(s)", policy.keys.len()));
+                s.reasons.push(format!(
+                    "the envelope does not verify with any of the {} trusted key(s)",
+                    policy.keys.len()
+                ));
             }
         }
         Some(cert) => {
             if policy.identities.is_empty() {
-                s.reasons.push("keyless bundle, but no --certificate-identity/--certificate-oidc-issuer given".into());
+                s.reasons.push(
+                    "keyless bundle, but no --certificate-identity/--certificate-oidc-issuer given"
+                        .into(),
+                );
             } else if let Some(sig) = sigs.iter().find(|sig| cert.verify_message(&signed, sig)) {
                 crate::keyless::check_certificate(cert, policy, &mut s.reasons);
                 let id = cert.identities().join(", ");
-                signer = Some((format!("certificate {id} (issuer {})", cert.oidc_issuer().unwrap_or_default()), format!("cert:{id}"), sig.clone()));
+                signer = Some((
+                    format!(
+                        "certificate {id} (issuer {})",
+                        cert.oidc_issuer().unwrap_or_default()
+                    ),
+                    format!("cert:{id}"),
+                    sig.clone(),
+                ));
             } else {
-                s.reasons.push("the envelope does not verify with the certificate's key".into());
+                s.reasons
+                    .push("the envelope does not verify with the certificate's key".into());
             }
         }
     }
@@ -210,11 +263,16 @@ pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, pol
     let entries = &b.verification_material.tlog_entries;
     if entries.is_empty() {
         if leaf.is_none() && policy.insecure_ignore_tlog {
-            s.warnings.push("INSECURE: no transparency-log entry, accepted because of --insecure-ignore-tlog".into());
+            s.warnings.push(
+                "INSECURE: no transparency-log entry, accepted because of --insecure-ignore-tlog"
+                    .into(),
+            );
         } else if leaf.is_none() {
             s.reasons.push("no transparency-log entry; a key-signed image without one needs --insecure-ignore-tlog".into());
         } else {
-            s.reasons.push("keyless bundle without a transparency-log entry: no trusted signing time".into());
+            s.reasons.push(
+                "keyless bundle without a transparency-log entry: no trusted signing time".into(),
+            );
         }
     } else if !(leaf.is_none() && policy.insecure_ignore_tlog) {
         match crate::tlog::verify_entry(&entries[0], &policy.trusted_root) {
@@ -222,14 +280,20 @@ pub fn verify_image_bundle(location: &str, bytes: &[u8], image_digest: &str, pol
                 if let Some(cert) = &leaf {
                     let (nb, na) = cert.validity();
                     if e.integrated_time < nb || e.integrated_time > na {
-                        s.reasons.push("the log entry's time is outside the certificate's validity".into());
+                        s.reasons.push(
+                            "the log entry's time is outside the certificate's validity".into(),
+                        );
                     }
                 }
                 let body_hash = hex::encode(Sha256::digest(&payload));
                 if !e.body.contains(&body_hash) {
-                    s.reasons.push("the log entry does not record this envelope's payload hash".into());
+                    s.reasons
+                        .push("the log entry does not record this envelope's payload hash".into());
                 }
-                s.tlog = Some(format!("{} index {} at {}", e.log_url, e.log_index, e.integrated_time));
+                s.tlog = Some(format!(
+                    "{} index {} at {}",
+                    e.log_url, e.log_index, e.integrated_time
+                ));
             }
             Err(p) => s.reasons.extend(p),
         }

@@ -11,7 +11,8 @@ pub fn check_certificate(leaf: &Cert, policy: &Policy, reasons: &mut Vec<String>
     let mut chained = false;
     let mut why = Vec::new();
     for ca in &policy.trusted_root.cas {
-        let chain: Result<Vec<Cert>, String> = ca.chain_der.iter().map(|d| Cert::from_der(d)).collect();
+        let chain: Result<Vec<Cert>, String> =
+            ca.chain_der.iter().map(|d| Cert::from_der(d)).collect();
         let Ok(chain) = chain else {
             why.push(format!("CA {}: unparseable certificate", ca.name));
             continue;
@@ -20,12 +21,18 @@ pub fn check_certificate(leaf: &Cert, policy: &Policy, reasons: &mut Vec<String>
             continue;
         }
         if !ca.validity.contains(not_before) {
-            why.push(format!("issued by CA {} outside its validity window in the trusted root", ca.name));
+            why.push(format!(
+                "issued by CA {} outside its validity window in the trusted root",
+                ca.name
+            ));
             continue;
         }
         let inner_ok = chain.windows(2).all(|w| w[0].is_signed_by(&w[1]));
         if !inner_ok {
-            why.push(format!("CA {}: its chain in the trusted root does not verify", ca.name));
+            why.push(format!(
+                "CA {}: its chain in the trusted root does not verify",
+                ca.name
+            ));
             continue;
         }
         chained = true;
@@ -48,12 +55,17 @@ pub fn check_certificate(leaf: &Cert, policy: &Policy, reasons: &mut Vec<String>
     let ids = leaf.identities();
     let issuer = leaf.oidc_issuer();
     let matched = policy.identities.iter().any(|c| {
-        ids.iter().any(|i| c.subject.matches(i)) && issuer.as_deref().is_some_and(|x| c.issuer.matches(x))
+        ids.iter().any(|i| c.subject.matches(i))
+            && issuer.as_deref().is_some_and(|x| c.issuer.matches(x))
     });
     if !matched {
         reasons.push(format!(
             "certificate identity {} from issuer {} does not match the required {}",
-            if ids.is_empty() { "(none)".to_string() } else { ids.join(", ") },
+            if ids.is_empty() {
+                "(none)".to_string()
+            } else {
+                ids.join(", ")
+            },
             issuer.as_deref().unwrap_or("(none)"),
             crate::verify::describe_identities(&policy.identities)
         ));

@@ -27,8 +27,18 @@ pub struct ManifestError {
     pub message: String,
 }
 
-const GITLAB_NON_JOBS: [&str; 10] =
-    ["default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script", "after_script"];
+const GITLAB_NON_JOBS: [&str; 10] = [
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+];
 
 /// Extracts every image from a YAML text (Kubernetes or `.gitlab-ci.yml`).
 pub fn extract(file: &str, text: &str) -> Result<Vec<FoundImage>, ManifestError> {
@@ -57,7 +67,11 @@ pub fn extract(file: &str, text: &str) -> Result<Vec<FoundImage>, ManifestError>
         }
     }
     for f in &mut out {
-        f.line = text.lines().position(|l| l.contains(f.image.as_str())).map(|i| i + 1).unwrap_or(0);
+        f.line = text
+            .lines()
+            .position(|l| l.contains(f.image.as_str()))
+            .map(|i| i + 1)
+            .unwrap_or(0);
     }
     Ok(out)
 }
@@ -69,7 +83,11 @@ fn gitlab_image(v: Option<&Value>, ctx: &str, out: &mut Vec<FoundImage>) {
         _ => None,
     };
     if let Some(n) = name {
-        out.push(FoundImage { image: n, line: 0, context: ctx.to_string() });
+        out.push(FoundImage {
+            image: n,
+            line: 0,
+            context: ctx.to_string(),
+        });
     }
 }
 
@@ -84,35 +102,65 @@ fn gitlab_services(v: Option<&Value>, ctx: &str, out: &mut Vec<FoundImage>) {
 fn kube(doc: &Value, out: &mut Vec<FoundImage>) {
     let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or("");
     if kind == "List" || kind.ends_with("List") {
-        for item in doc.get("items").and_then(|i| i.as_array()).into_iter().flatten() {
+        for item in doc
+            .get("items")
+            .and_then(|i| i.as_array())
+            .into_iter()
+            .flatten()
+        {
             kube(item, out);
         }
         return;
     }
-    let name = doc.pointer("/metadata/name").and_then(|n| n.as_str()).unwrap_or("?");
+    let name = doc
+        .pointer("/metadata/name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("?");
     let spec = match kind {
         "Pod" => doc.get("spec"),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            doc.pointer("/spec/template/spec")
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => doc.pointer("/spec/template/spec"),
         "CronJob" => doc.pointer("/spec/jobTemplate/spec/template/spec"),
         "PodTemplate" => doc.pointer("/template/spec"),
         _ => None,
     };
     let Some(spec) = spec else { return };
     for field in ["initContainers", "containers", "ephemeralContainers"] {
-        for (i, c) in spec.get(field).and_then(|c| c.as_array()).into_iter().flatten().enumerate() {
+        for (i, c) in spec
+            .get(field)
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if let Some(img) = c.get("image").and_then(|i| i.as_str()) {
-                out.push(FoundImage { image: img.to_string(), line: 0, context: format!("{kind}/{name}: {field}[{i}]") });
+                out.push(FoundImage {
+                    image: img.to_string(),
+                    line: 0,
+                    context: format!("{kind}/{name}: {field}[{i}]"),
+                });
             }
         }
     }
 }
 
+/// Parses one YAML document into a JSON value (for small config files).
+pub fn yaml_value(text: &str) -> Result<Value, String> {
+    serde_saphyr::from_str(text).map_err(|e| format!("not valid YAML: {e}"))
+}
+
 /// Rewrites every occurrence of `image` written as a YAML scalar (bare or
 /// quoted) to `pinned`. Returns the new text and how many were replaced.
 pub fn pin(text: &str, image: &str, pinned: &str) -> (String, usize) {
-    let re = regex::Regex::new(&format!(r#"(?m)(^|[\s"':\-])({})(["'\s,\]}}]|$)"#, regex::escape(image))).expect("escaped");
+    let re = regex::Regex::new(&format!(
+        r#"(?m)(^|[\s"':\-])({})(["'\s,\]}}]|$)"#,
+        regex::escape(image)
+    ))
+    .expect("escaped");
     let mut n = 0;
     let out = re.replace_all(text, |c: &regex::Captures<'_>| {
         n += 1;
@@ -141,7 +189,16 @@ mod tests {
         let y = "image: reg.example/base:1\nservices:\n  - postgres:16\n  - name: redis:7\n    alias: cache\nstages: [test]\ntest:\n  image:\n    name: reg.example/test:3\n    entrypoint: ['']\n  services: [reg.example/svc:1]\n  script: [true]\n";
         let f = extract(".gitlab-ci.yml", y).unwrap();
         let imgs: Vec<&str> = f.iter().map(|x| x.image.as_str()).collect();
-        assert_eq!(imgs, ["reg.example/base:1", "postgres:16", "redis:7", "reg.example/test:3", "reg.example/svc:1"]);
+        assert_eq!(
+            imgs,
+            [
+                "reg.example/base:1",
+                "postgres:16",
+                "redis:7",
+                "reg.example/test:3",
+                "reg.example/svc:1"
+            ]
+        );
     }
 
     #[test]
@@ -149,7 +206,10 @@ mod tests {
         let t = "image: reg/app:1\nother: reg/app:10\n- \"reg/app:1\"\n";
         let (o, n) = pin(t, "reg/app:1", "reg/app:1@sha256:ab");
         assert_eq!(n, 2);
-        assert_eq!(o, "image: reg/app:1@sha256:ab\nother: reg/app:10\n- \"reg/app:1@sha256:ab\"\n");
+        assert_eq!(
+            o,
+            "image: reg/app:1@sha256:ab\nother: reg/app:10\n- \"reg/app:1@sha256:ab\"\n"
+        );
         assert!(extract("bad", "a: [").is_err());
     }
 }

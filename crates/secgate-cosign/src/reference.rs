@@ -33,7 +33,10 @@ pub struct ReferenceError {
 }
 
 fn err(reference: &str, reason: impl Into<String>) -> ReferenceError {
-    ReferenceError { reference: reference.to_string(), reason: reason.into() }
+    ReferenceError {
+        reference: reference.to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// Checks that `d` is `sha256:` followed by 64 lowercase hex digits
@@ -48,7 +51,10 @@ pub fn is_valid_digest(d: &str) -> bool {
         "sha512" => 128,
         _ => return false,
     };
-    hex.len() == want && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    hex.len() == want
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Reference {
@@ -65,7 +71,10 @@ impl Reference {
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 if !is_valid_digest(d) {
-                    return Err(err(s, format!("`{d}` is not a digest (expected sha256:<64 hex digits>)")));
+                    return Err(err(
+                        s,
+                        format!("`{d}` is not a digest (expected sha256:<64 hex digits>)"),
+                    ));
                 }
                 (r, Some(d.to_string()))
             }
@@ -83,8 +92,11 @@ impl Reference {
         if let Some(t) = &tag {
             let ok = !t.is_empty()
                 && t.len() <= 128
-                && t.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+                && t.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
             if !ok {
                 return Err(err(s, format!("`{t}` is not a valid tag")));
             }
@@ -97,7 +109,11 @@ impl Reference {
             }
             _ => (DEFAULT_REGISTRY.to_string(), name.to_string()),
         };
-        let registry = if registry == "index.docker.io" { DEFAULT_REGISTRY.to_string() } else { registry };
+        let registry = if registry == "index.docker.io" {
+            DEFAULT_REGISTRY.to_string()
+        } else {
+            registry
+        };
         let repository = if registry == DEFAULT_REGISTRY && !repository.contains('/') {
             format!("library/{repository}")
         } else {
@@ -106,14 +122,25 @@ impl Reference {
         if repository.is_empty()
             || repository.split('/').any(|c| {
                 c.is_empty()
-                    || !c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                    || !c.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
                     || !c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
             })
         {
             return Err(err(s, "the repository must be lower-case letters, digits and separators (`.`, `_`, `-`, `/`)"));
         }
-        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
-        Ok(Reference { registry, repository, tag, digest })
+        let tag = if tag.is_none() && digest.is_none() {
+            Some("latest".to_string())
+        } else {
+            tag
+        };
+        Ok(Reference {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 
     /// The host to talk to for this registry (`docker.io` is served by
@@ -128,17 +155,28 @@ impl Reference {
 
     /// What to ask the registry for: the digest if pinned, else the tag.
     pub fn manifest_ref(&self) -> &str {
-        self.digest.as_deref().or(self.tag.as_deref()).unwrap_or("latest")
+        self.digest
+            .as_deref()
+            .or(self.tag.as_deref())
+            .unwrap_or("latest")
     }
 
     /// The same repository pinned to `digest` (no tag).
     pub fn with_digest(&self, digest: &str) -> Reference {
-        Reference { digest: Some(digest.to_string()), tag: None, ..self.clone() }
+        Reference {
+            digest: Some(digest.to_string()),
+            tag: None,
+            ..self.clone()
+        }
     }
 
     /// The same repository with `tag` (no digest).
     pub fn with_tag(&self, tag: &str) -> Reference {
-        Reference { digest: None, tag: Some(tag.to_string()), ..self.clone() }
+        Reference {
+            digest: None,
+            tag: Some(tag.to_string()),
+            ..self.clone()
+        }
     }
 
     /// `registry/repository` without tag or digest (cosign's docker-reference).
@@ -200,7 +238,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "UPPER/case", "a@sha256:12", "a:b c", "reg.io/a:-x", "reg.io//a"] {
+        for bad in [
+            "",
+            "UPPER/case",
+            "a@sha256:12",
+            "a:b c",
+            "reg.io/a:-x",
+            "reg.io//a",
+        ] {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
     }

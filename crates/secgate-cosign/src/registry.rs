@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -166,9 +168,15 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 
 /// True for hosts that are loopback addresses (`localhost`, `127.x`, `[::1]`).
 pub fn is_loopback(host: &str) -> bool {
-    let h = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map(|(h, _)| h).unwrap_or(host);
+    let h = host
+        .rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(h, _)| h)
+        .unwrap_or(host);
     let h = h.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    h == "localhost"
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An OCI registry client shared by all lookups of one run.
@@ -182,7 +190,9 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("insecure_hosts", &self.opts.insecure_hosts).finish_non_exhaustive()
+        f.debug_struct("Registry")
+            .field("insecure_hosts", &self.opts.insecure_hosts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -197,7 +207,10 @@ fn net_err(url: &str, e: reqwest::Error) -> RegistryError {
     if e.is_timeout() {
         msg = format!("timed out ({msg})");
     }
-    RegistryError::Network { url: url.to_string(), message: msg }
+    RegistryError::Network {
+        url: url.to_string(),
+        message: msg,
+    }
 }
 
 #[derive(Debug)]
@@ -217,9 +230,11 @@ impl Registry {
             .user_agent(concat!("secgate-image/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(32);
         for pem in &opts.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| RegistryError::Protocol {
-                url: "CA file".into(),
-                message: format!("not a PEM certificate bundle: {e}"),
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                RegistryError::Protocol {
+                    url: "CA file".into(),
+                    message: format!("not a PEM certificate bundle: {e}"),
+                }
             })?;
             for c in certs {
                 b = b.add_root_certificate(c);
@@ -239,6 +254,7 @@ impl Registry {
     }
 
     /// Sends one request to `host` path `path`, handling scheme choice and auth.
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         method: Method,
@@ -263,9 +279,24 @@ impl Registry {
             } else {
                 format!("{s}://{host}{path}")
             };
-            match self.send_auth(method.clone(), host, repo, push, &url, headers.clone(), body.clone(), max).await {
+            match self
+                .send_auth(
+                    method.clone(),
+                    host,
+                    repo,
+                    push,
+                    &url,
+                    headers.clone(),
+                    body.clone(),
+                    max,
+                )
+                .await
+            {
                 Ok(r) => {
-                    self.schemes.lock().expect("poisoned").insert(host.to_string(), s);
+                    self.schemes
+                        .lock()
+                        .expect("poisoned")
+                        .insert(host.to_string(), s);
                     return Ok(r);
                 }
                 Err(e @ RegistryError::Network { .. }) if scheme.is_none() => last = Some(e),
@@ -275,6 +306,7 @@ impl Registry {
         Err(last.expect("at least one scheme"))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send_auth(
         &self,
         method: Method,
@@ -286,10 +318,22 @@ impl Registry {
         body: Option<Vec<u8>>,
         max: usize,
     ) -> Result<Resp, RegistryError> {
-        let scope = format!("repository:{repo}:{}", if push { "pull,push" } else { "pull" });
+        let scope = format!(
+            "repository:{repo}:{}",
+            if push { "pull,push" } else { "pull" }
+        );
         let key = (host.to_string(), scope.clone());
         let cached = self.tokens.lock().expect("poisoned").get(&key).cloned();
-        let r = self.raw(method.clone(), url, headers.clone(), body.clone(), cached.as_deref(), max).await?;
+        let r = self
+            .raw(
+                method.clone(),
+                url,
+                headers.clone(),
+                body.clone(),
+                cached.as_deref(),
+                max,
+            )
+            .await?;
         if r.status != StatusCode::UNAUTHORIZED {
             return Ok(r);
         }
@@ -301,25 +345,36 @@ impl Registry {
             .to_string();
         let cred = self.opts.credentials.for_host(host);
         let authz = if challenge.to_ascii_lowercase().starts_with("bearer") {
-            let token = self.fetch_token(host, &challenge, &scope, cred.as_ref()).await?;
+            let token = self
+                .fetch_token(host, &challenge, &scope, cred.as_ref())
+                .await?;
             format!("Bearer {token}")
         } else if let Some(c) = &cred {
             let raw = format!("{}:{}", c.username, c.secret);
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(raw)
+            )
         } else {
             return Err(RegistryError::Unauthorized {
                 host: host.to_string(),
                 message: "the registry requires credentials and none are configured".into(),
             });
         };
-        let r = self.raw(method, url, headers, body, Some(&authz), max).await?;
+        let r = self
+            .raw(method, url, headers, body, Some(&authz), max)
+            .await?;
         if r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::FORBIDDEN {
             return Err(RegistryError::Unauthorized {
                 host: host.to_string(),
                 message: format!(
                     "HTTP {} {}",
                     r.status.as_u16(),
-                    if cred.is_some() { "with the configured credentials" } else { "without credentials" }
+                    if cred.is_some() {
+                        "with the configured credentials"
+                    } else {
+                        "without credentials"
+                    }
                 ),
             });
         }
@@ -379,10 +434,12 @@ impl Registry {
             url: url.to_string(),
             message: format!("token response is not JSON: {e}"),
         })?;
-        t.token.or(t.access_token).ok_or_else(|| RegistryError::Protocol {
-            url: url.to_string(),
-            message: "token response has no token".into(),
-        })
+        t.token
+            .or(t.access_token)
+            .ok_or_else(|| RegistryError::Protocol {
+                url: url.to_string(),
+                message: "token response has no token".into(),
+            })
     }
 
     async fn raw(
@@ -416,7 +473,11 @@ impl Registry {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Resp { status, headers, body })
+        Ok(Resp {
+            status,
+            headers,
+            body,
+        })
     }
 
     fn status_err(method: &str, url: String, r: &Resp) -> RegistryError {
@@ -426,7 +487,11 @@ impl Registry {
             method: method.to_string(),
             url,
             status: r.status.as_u16(),
-            detail: if text.is_empty() { String::new() } else { format!(": {text}") },
+            detail: if text.is_empty() {
+                String::new()
+            } else {
+                format!(": {text}")
+            },
         }
     }
 
@@ -441,7 +506,18 @@ impl Registry {
         let path = format!("/v2/{}/manifests/{}", image.repository, reference);
         let mut h = HeaderMap::new();
         h.insert(ACCEPT, HeaderValue::from_static(ACCEPT_MANIFESTS));
-        let r = self.send(Method::GET, host, &image.repository, false, &path, h, None, MAX_MANIFEST).await?;
+        let r = self
+            .send(
+                Method::GET,
+                host,
+                &image.repository,
+                false,
+                &path,
+                h,
+                None,
+                MAX_MANIFEST,
+            )
+            .await?;
         let url = format!("{host}{path}");
         if r.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -453,7 +529,9 @@ impl Registry {
         if reference.contains(':') && reference.starts_with("sha256:") && digest != reference {
             return Err(RegistryError::Protocol {
                 url,
-                message: format!("manifest content hashes to {digest}, not the requested {reference}"),
+                message: format!(
+                    "manifest content hashes to {digest}, not the requested {reference}"
+                ),
             });
         }
         let media_type = r
@@ -462,23 +540,49 @@ impl Registry {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.split(';').next().unwrap_or(s).trim().to_string())
             .filter(|s| !s.is_empty() && s != "application/json")
-            .or_else(|| serde_json::from_slice::<Manifest>(&r.body).ok().and_then(|m| m.media_type))
+            .or_else(|| {
+                serde_json::from_slice::<Manifest>(&r.body)
+                    .ok()
+                    .and_then(|m| m.media_type)
+            })
             .unwrap_or_else(|| OCI_MANIFEST.to_string());
-        Ok(Some(FetchedManifest { bytes: r.body, media_type, digest }))
+        Ok(Some(FetchedManifest {
+            bytes: r.body,
+            media_type,
+            digest,
+        }))
     }
 
     /// Fetches a blob and checks it hashes to its digest.
-    pub async fn get_blob(&self, image: &Reference, digest: &str) -> Result<Vec<u8>, RegistryError> {
+    pub async fn get_blob(
+        &self,
+        image: &Reference,
+        digest: &str,
+    ) -> Result<Vec<u8>, RegistryError> {
         let host = image.api_host();
         let path = format!("/v2/{}/blobs/{}", image.repository, digest);
-        let r = self.send(Method::GET, host, &image.repository, false, &path, HeaderMap::new(), None, MAX_BLOB).await?;
+        let r = self
+            .send(
+                Method::GET,
+                host,
+                &image.repository,
+                false,
+                &path,
+                HeaderMap::new(),
+                None,
+                MAX_BLOB,
+            )
+            .await?;
         let url = format!("{host}{path}");
         if !r.status.is_success() {
             return Err(Self::status_err("GET", url, &r));
         }
         let got = sha256_digest(&r.body);
         if got != digest {
-            return Err(RegistryError::Protocol { url, message: format!("blob content hashes to {got}, not {digest}") });
+            return Err(RegistryError::Protocol {
+                url,
+                message: format!("blob content hashes to {got}, not {digest}"),
+            });
         }
         Ok(r.body)
     }
@@ -495,7 +599,18 @@ impl Registry {
         let path = format!("/v2/{}/referrers/{}", image.repository, digest);
         let mut h = HeaderMap::new();
         h.insert(ACCEPT, HeaderValue::from_static(OCI_INDEX));
-        let r = self.send(Method::GET, host, &image.repository, false, &path, h, None, MAX_MANIFEST).await?;
+        let r = self
+            .send(
+                Method::GET,
+                host,
+                &image.repository,
+                false,
+                &path,
+                h,
+                None,
+                MAX_MANIFEST,
+            )
+            .await?;
         let url = format!("{host}{path}");
         if r.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -503,10 +618,11 @@ impl Registry {
         if !r.status.is_success() {
             return Err(Self::status_err("GET", url, &r));
         }
-        let idx: Manifest = serde_json::from_slice(&r.body).map_err(|e| RegistryError::Protocol {
-            url: url.clone(),
-            message: format!("referrers response is not an OCI index: {e}"),
-        })?;
+        let idx: Manifest =
+            serde_json::from_slice(&r.body).map_err(|e| RegistryError::Protocol {
+                url: url.clone(),
+                message: format!("referrers response is not an OCI index: {e}"),
+            })?;
         Ok(Some(idx.manifests))
     }
 
@@ -534,7 +650,12 @@ impl Registry {
     }
 
     /// Uploads a blob unless the registry already has it. Returns its descriptor.
-    pub async fn push_blob(&self, image: &Reference, media_type: &str, bytes: &[u8]) -> Result<Descriptor, RegistryError> {
+    pub async fn push_blob(
+        &self,
+        image: &Reference,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Descriptor, RegistryError> {
         let digest = sha256_digest(bytes);
         let host = image.api_host();
         let repo = &image.repository;
@@ -546,25 +667,69 @@ impl Registry {
             artifact_type: None,
         };
         let head = format!("/v2/{repo}/blobs/{digest}");
-        let r = self.send(Method::HEAD, host, repo, true, &head, HeaderMap::new(), None, 0).await?;
+        let r = self
+            .send(
+                Method::HEAD,
+                host,
+                repo,
+                true,
+                &head,
+                HeaderMap::new(),
+                None,
+                0,
+            )
+            .await?;
         if r.status.is_success() {
             return Ok(desc);
         }
         let start = format!("/v2/{repo}/blobs/uploads/");
-        let r = self.send(Method::POST, host, repo, true, &start, HeaderMap::new(), Some(Vec::new()), 1 << 16).await?;
+        let r = self
+            .send(
+                Method::POST,
+                host,
+                repo,
+                true,
+                &start,
+                HeaderMap::new(),
+                Some(Vec::new()),
+                1 << 16,
+            )
+            .await?;
         if r.status != StatusCode::ACCEPTED && !r.status.is_success() {
             return Err(Self::status_err("POST", format!("{host}{start}"), &r));
         }
-        let loc = r.headers.get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| RegistryError::Protocol {
-            url: format!("{host}{start}"),
-            message: "upload started without a Location".into(),
-        })?;
+        let loc = r
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| RegistryError::Protocol {
+                url: format!("{host}{start}"),
+                message: "upload started without a Location".into(),
+            })?;
         let sep = if loc.contains('?') { '&' } else { '?' };
         let put = format!("{loc}{sep}digest={digest}");
-        let put = if put.starts_with('/') { put } else { put.to_string() };
+        let put = if put.starts_with('/') {
+            put
+        } else {
+            put.to_string()
+        };
         let mut h = HeaderMap::new();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-        let r = self.send(Method::PUT, host, repo, true, &put, h, Some(bytes.to_vec()), 1 << 16).await?;
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        let r = self
+            .send(
+                Method::PUT,
+                host,
+                repo,
+                true,
+                &put,
+                h,
+                Some(bytes.to_vec()),
+                1 << 16,
+            )
+            .await?;
         if !r.status.is_success() {
             return Err(Self::status_err("PUT", format!("{host}{put}"), &r));
         }
@@ -589,7 +754,18 @@ impl Registry {
                 message: "bad media type".into(),
             })?,
         );
-        let r = self.send(Method::PUT, host, &image.repository, true, &path, h, Some(bytes.to_vec()), 1 << 16).await?;
+        let r = self
+            .send(
+                Method::PUT,
+                host,
+                &image.repository,
+                true,
+                &path,
+                h,
+                Some(bytes.to_vec()),
+                1 << 16,
+            )
+            .await?;
         if !r.status.is_success() {
             return Err(Self::status_err("PUT", format!("{host}{path}"), &r));
         }
@@ -613,7 +789,9 @@ mod tests {
 
     #[test]
     fn challenge_parsing() {
-        let p = parse_challenge(r#"Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:a/b:pull""#);
+        let p = parse_challenge(
+            r#"Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:a/b:pull""#,
+        );
         assert_eq!(p["realm"], "https://gitlab.com/jwt/auth");
         assert_eq!(p["service"], "container_registry");
     }

@@ -59,7 +59,9 @@ pub enum Signer<'a> {
 }
 
 fn b64(s: &str) -> Result<Vec<u8>, String> {
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).map_err(|_| "not base64".to_string())
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|_| "not base64".to_string())
 }
 
 /// DER bytes of the first PEM block in `pem` (or `pem` itself if it is DER).
@@ -68,14 +70,18 @@ pub fn pem_to_der(pem: &[u8]) -> Option<Vec<u8>> {
     let start = text.find("-----BEGIN ")?;
     let body_start = start + text[start..].find('\n')? + 1;
     let end = body_start + text[body_start..].find("-----END ")?;
-    let b: String = text[body_start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let b: String = text[body_start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD.decode(b).ok()
 }
 
 impl LegacyBundle {
     /// Parses the annotation value.
     pub fn parse(s: &str) -> Result<Self, String> {
-        serde_json::from_str(s).map_err(|e| format!("Rekor bundle annotation is not a cosign bundle: {e}"))
+        serde_json::from_str(s)
+            .map_err(|e| format!("Rekor bundle annotation is not a cosign bundle: {e}"))
     }
 
     /// The canonical JSON that the SET signs.
@@ -106,17 +112,29 @@ impl LegacyBundle {
                 self.payload.log_id, root.source_name
             )]);
         };
-        match (VerifyingKey::from_public_key_der(&log.spki_der), b64(&self.signed_entry_timestamp)) {
+        match (
+            VerifyingKey::from_public_key_der(&log.spki_der),
+            b64(&self.signed_entry_timestamp),
+        ) {
             (Ok(k), Ok(set)) => {
                 if !crate::keys::verify_p256(&k, self.canonical_payload().as_bytes(), &set) {
-                    problems.push("the Rekor signed entry timestamp does not verify with the log's key".to_string());
+                    problems.push(
+                        "the Rekor signed entry timestamp does not verify with the log's key"
+                            .to_string(),
+                    );
                 }
             }
-            (Err(_), _) => problems.push(format!("log key for {} is not an ECDSA P-256 key", log.base_url)),
-            (_, Err(_)) => problems.push("the Rekor signed entry timestamp is not base64".to_string()),
+            (Err(_), _) => problems.push(format!(
+                "log key for {} is not an ECDSA P-256 key",
+                log.base_url
+            )),
+            (_, Err(_)) => {
+                problems.push("the Rekor signed entry timestamp is not base64".to_string())
+            }
         }
         if !log.validity.contains(self.payload.integrated_time) {
-            problems.push("the entry's integrated time is outside the log key's validity".to_string());
+            problems
+                .push("the entry's integrated time is outside the log key's validity".to_string());
         }
         match self.check_body(payload, signature, signer) {
             Ok(()) => {}
@@ -133,13 +151,20 @@ impl LegacyBundle {
         }
     }
 
-    fn check_body(&self, payload: &[u8], signature: &[u8], signer: Signer<'_>) -> Result<(), Vec<String>> {
+    fn check_body(
+        &self,
+        payload: &[u8],
+        signature: &[u8],
+        signer: Signer<'_>,
+    ) -> Result<(), Vec<String>> {
         let body = b64(&self.payload.body).map_err(|e| vec![format!("Rekor entry body: {e}")])?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| vec![format!("Rekor entry body is not JSON: {e}")])?;
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| vec![format!("Rekor entry body is not JSON: {e}")])?;
         let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         if kind != "hashedrekord" {
-            return Err(vec![format!("Rekor entry kind `{kind}` is not supported (expected hashedrekord)")]);
+            return Err(vec![format!(
+                "Rekor entry kind `{kind}` is not supported (expected hashedrekord)"
+            )]);
         }
         let spec = &v["spec"];
         let mut problems = Vec::new();
@@ -167,7 +192,10 @@ impl LegacyBundle {
             _ => false,
         };
         if !same {
-            problems.push("the Rekor entry records a different key or certificate than the one that signed".into());
+            problems.push(
+                "the Rekor entry records a different key or certificate than the one that signed"
+                    .into(),
+            );
         }
         if problems.is_empty() {
             Ok(())

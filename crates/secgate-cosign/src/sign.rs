@@ -10,7 +10,10 @@ use base64::Engine as _;
 use crate::bundle::{self, pae, Bundle, Envelope, EnvelopeSignature, VerificationMaterial};
 use crate::keys::PrivateKey;
 use crate::reference::{cosign_tag, Reference};
-use crate::registry::{sha256_digest, Descriptor, Manifest, Registry, RegistryError, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST};
+use crate::registry::{
+    sha256_digest, Descriptor, Manifest, Registry, RegistryError, OCI_EMPTY, OCI_INDEX,
+    OCI_MANIFEST,
+};
 use crate::simplesigning::{Payload, SIMPLESIGNING};
 
 /// What signing did.
@@ -43,7 +46,11 @@ async fn resolve(registry: &Registry, r: &Reference) -> Result<String, SignError
 }
 
 /// Signs `image` in the legacy format, appending to the `.sig` tag.
-pub async fn sign_legacy(registry: &Registry, image: &Reference, key: &PrivateKey) -> Result<Signed, SignError> {
+pub async fn sign_legacy(
+    registry: &Registry,
+    image: &Reference,
+    key: &PrivateKey,
+) -> Result<Signed, SignError> {
     let digest = resolve(registry, image).await?;
     let payload = Payload::new(&image.repository_name(), &digest).to_bytes();
     let sig = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload));
@@ -53,14 +60,23 @@ pub async fn sign_legacy(registry: &Registry, image: &Reference, key: &PrivateKe
             url: format!("{}:{tag}", image.repository_name()),
             message: format!("existing signature manifest is not an OCI manifest: {e}"),
         })?,
-        None => Manifest { schema_version: 2, media_type: Some(OCI_MANIFEST.into()), ..Default::default() },
+        None => Manifest {
+            schema_version: 2,
+            media_type: Some(OCI_MANIFEST.into()),
+            ..Default::default()
+        },
     };
     let mut layer = registry.push_blob(image, SIMPLESIGNING, &payload).await?;
     let mut ann = BTreeMap::new();
-    ann.insert("dev.cosignproject.cosign/signature".to_string(), sig.clone());
+    ann.insert(
+        "dev.cosignproject.cosign/signature".to_string(),
+        sig.clone(),
+    );
     layer.annotations = Some(ann);
     let dup = man.layers.iter().any(|l| {
-        l.digest == layer.digest && crate::simplesigning::annotation(l.annotations.as_ref(), "signature") == Some(sig.as_str())
+        l.digest == layer.digest
+            && crate::simplesigning::annotation(l.annotations.as_ref(), "signature")
+                == Some(sig.as_str())
     });
     if !dup {
         man.layers.push(layer);
@@ -71,11 +87,21 @@ pub async fn sign_legacy(registry: &Registry, image: &Reference, key: &PrivateKe
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }))
     .expect("json");
-    man.config = Some(registry.push_blob(image, "application/vnd.oci.image.config.v1+json", &config).await?);
+    man.config = Some(
+        registry
+            .push_blob(image, "application/vnd.oci.image.config.v1+json", &config)
+            .await?,
+    );
     man.media_type = Some(OCI_MANIFEST.into());
     let bytes = serde_json::to_vec(&man).expect("json");
-    registry.push_manifest(image, &tag, OCI_MANIFEST, &bytes).await?;
-    Ok(Signed { digest, location: format!("tag {tag}"), total: man.layers.len() })
+    registry
+        .push_manifest(image, &tag, OCI_MANIFEST, &bytes)
+        .await?;
+    Ok(Signed {
+        digest,
+        location: format!("tag {tag}"),
+        total: man.layers.len(),
+    })
 }
 
 /// Builds a key-signed v0.3 bundle: DSSE over an in-toto statement whose
@@ -101,7 +127,10 @@ pub fn make_bundle(repository: &str, digest: &str, key: &PrivateKey) -> Vec<u8> 
         dsse_envelope: Some(Envelope {
             payload: b64(&statement),
             payload_type: bundle::INTOTO.into(),
-            signatures: vec![EnvelopeSignature { sig: b64(&sig), keyid: String::new() }],
+            signatures: vec![EnvelopeSignature {
+                sig: b64(&sig),
+                keyid: String::new(),
+            }],
         }),
         message_signature: None,
     };
@@ -109,11 +138,20 @@ pub fn make_bundle(repository: &str, digest: &str, key: &PrivateKey) -> Vec<u8> 
 }
 
 /// Signs `image` with a v0.3 bundle pushed as a referrer.
-pub async fn sign_bundle(registry: &Registry, image: &Reference, key: &PrivateKey) -> Result<Signed, SignError> {
+pub async fn sign_bundle(
+    registry: &Registry,
+    image: &Reference,
+    key: &PrivateKey,
+) -> Result<Signed, SignError> {
     let digest = resolve(registry, image).await?;
-    let subject_m = registry.get_manifest(image, &digest).await?.ok_or_else(|| SignError::NotFound(image.to_string()))?;
+    let subject_m = registry
+        .get_manifest(image, &digest)
+        .await?
+        .ok_or_else(|| SignError::NotFound(image.to_string()))?;
     let bundle_bytes = make_bundle(&image.repository_name(), &digest, key);
-    let layer = registry.push_blob(image, bundle::BUNDLE_V03, &bundle_bytes).await?;
+    let layer = registry
+        .push_blob(image, bundle::BUNDLE_V03, &bundle_bytes)
+        .await?;
     let empty = registry.push_blob(image, OCI_EMPTY, b"{}").await?;
     let man = Manifest {
         schema_version: 2,
@@ -133,7 +171,9 @@ pub async fn sign_bundle(registry: &Registry, image: &Reference, key: &PrivateKe
     };
     let bytes = serde_json::to_vec(&man).expect("json");
     let mdigest = sha256_digest(&bytes);
-    registry.push_manifest(image, &mdigest, OCI_MANIFEST, &bytes).await?;
+    registry
+        .push_manifest(image, &mdigest, OCI_MANIFEST, &bytes)
+        .await?;
     // Registries without the referrers API: maintain the referrers tag index.
     if registry.referrers_api(image, &digest).await?.is_none() {
         let tag = cosign_tag(&digest, "");
@@ -155,5 +195,9 @@ pub async fn sign_bundle(registry: &Registry, image: &Reference, key: &PrivateKe
         let ib = serde_json::to_vec(&idx).expect("json");
         registry.push_manifest(image, &tag, OCI_INDEX, &ib).await?;
     }
-    Ok(Signed { digest, location: format!("referrer {mdigest}"), total: 1 })
+    Ok(Signed {
+        digest,
+        location: format!("referrer {mdigest}"),
+        total: 1,
+    })
 }

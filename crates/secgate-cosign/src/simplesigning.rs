@@ -52,8 +52,12 @@ impl Payload {
     pub fn new(repository: &str, digest: &str) -> Self {
         Payload {
             critical: Critical {
-                identity: Identity { docker_reference: repository.to_string() },
-                image: Image { docker_manifest_digest: digest.to_string() },
+                identity: Identity {
+                    docker_reference: repository.to_string(),
+                },
+                image: Image {
+                    docker_manifest_digest: digest.to_string(),
+                },
                 kind: PAYLOAD_TYPE.to_string(),
             },
             optional: None,
@@ -67,9 +71,14 @@ impl Payload {
 }
 
 /// The value of annotation `name` (e.g. `signature`) under either prefix.
-pub fn annotation<'a>(ann: Option<&'a std::collections::BTreeMap<String, String>>, name: &str) -> Option<&'a str> {
+pub fn annotation<'a>(
+    ann: Option<&'a std::collections::BTreeMap<String, String>>,
+    name: &str,
+) -> Option<&'a str> {
     let ann = ann?;
-    PREFIXES.iter().find_map(|p| ann.get(&format!("{p}{name}")).map(String::as_str))
+    PREFIXES
+        .iter()
+        .find_map(|p| ann.get(&format!("{p}{name}")).map(String::as_str))
 }
 
 #[cfg(test)]

@@ -23,24 +23,36 @@ pub struct VerifiedEntry {
 }
 
 fn b64d(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 /// JSON number or protobuf-JSON string as i64.
 fn int(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 /// Verifies one `tlogEntries[]` element. Requires a promise (SET) or an
 /// inclusion proof with a checkpoint; checks every one present.
 pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<String>> {
     let mut p = Vec::new();
-    let key_id = e["logId"]["keyId"].as_str().and_then(b64d).map(hex::encode).unwrap_or_default();
+    let key_id = e["logId"]["keyId"]
+        .as_str()
+        .and_then(b64d)
+        .map(hex::encode)
+        .unwrap_or_default();
     let Some(log) = root.tlog(&key_id) else {
-        return Err(vec![format!("the log entry names log {key_id:?} which the trusted root does not know")]);
+        return Err(vec![format!(
+            "the log entry names log {key_id:?} which the trusted root does not know"
+        )]);
     };
     let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&log.spki_der) else {
-        return Err(vec![format!("log {} key is not ECDSA P-256 (unsupported)", log.base_url)]);
+        return Err(vec![format!(
+            "log {} key is not ECDSA P-256 (unsupported)",
+            log.base_url
+        )]);
     };
     let body_b64 = e["canonicalizedBody"].as_str().unwrap_or("");
     let Some(body) = b64d(body_b64) else {
@@ -63,7 +75,10 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
         );
         match b64d(set) {
             Some(sig) if crate::keys::verify_p256(&key, canonical.as_bytes(), &sig) => {}
-            _ => p.push("the inclusion promise (signed entry timestamp) does not verify with the log's key".into()),
+            _ => p.push(
+                "the inclusion promise (signed entry timestamp) does not verify with the log's key"
+                    .into(),
+            ),
         }
         if !log.validity.contains(integrated_time) {
             p.push("the entry's integrated time is outside the log key's validity".into());
@@ -97,7 +112,12 @@ fn node(l: &[u8], r: &[u8]) -> Vec<u8> {
 }
 
 /// RFC 9162 §2.1.3.2: the root implied by an inclusion proof.
-pub fn root_from_proof(index: u64, size: u64, leaf_hash: &[u8], proof: &[Vec<u8>]) -> Option<Vec<u8>> {
+pub fn root_from_proof(
+    index: u64,
+    size: u64,
+    leaf_hash: &[u8],
+    proof: &[Vec<u8>],
+) -> Option<Vec<u8>> {
     if index >= size {
         return None;
     }
@@ -124,10 +144,17 @@ pub fn root_from_proof(index: u64, size: u64, leaf_hash: &[u8], proof: &[Vec<u8>
     (s == 0).then_some(r)
 }
 
-fn verify_inclusion(proof: &Value, body: &[u8], key: &p256::ecdsa::VerifyingKey) -> Result<(), String> {
+fn verify_inclusion(
+    proof: &Value,
+    body: &[u8],
+    key: &p256::ecdsa::VerifyingKey,
+) -> Result<(), String> {
     let index = int(&proof["logIndex"]).ok_or("inclusion proof without logIndex")? as u64;
     let size = int(&proof["treeSize"]).ok_or("inclusion proof without treeSize")? as u64;
-    let root = proof["rootHash"].as_str().and_then(b64d).ok_or("inclusion proof without rootHash")?;
+    let root = proof["rootHash"]
+        .as_str()
+        .and_then(b64d)
+        .ok_or("inclusion proof without rootHash")?;
     let hashes: Vec<Vec<u8>> = proof["hashes"]
         .as_array()
         .map(|a| a.iter().filter_map(|h| h.as_str().and_then(b64d)).collect())
@@ -138,23 +165,36 @@ fn verify_inclusion(proof: &Value, body: &[u8], key: &p256::ecdsa::VerifyingKey)
     let computed = root_from_proof(index, size, &leaf.finalize(), &hashes)
         .ok_or("the inclusion proof is malformed for its index and tree size")?;
     if computed != root {
-        return Err("the inclusion proof does not lead to its root hash (entry not in the log)".into());
+        return Err(
+            "the inclusion proof does not lead to its root hash (entry not in the log)".into(),
+        );
     }
-    let cp = proof["checkpoint"]["envelope"].as_str().ok_or("the inclusion proof has no signed checkpoint")?;
-    let (note, sigs) = cp.split_once("\n\n").ok_or("the checkpoint is not a signed note")?;
+    let cp = proof["checkpoint"]["envelope"]
+        .as_str()
+        .ok_or("the inclusion proof has no signed checkpoint")?;
+    let (note, sigs) = cp
+        .split_once("\n\n")
+        .ok_or("the checkpoint is not a signed note")?;
     let lines: Vec<&str> = note.lines().collect();
     if lines.len() < 3 {
         return Err("the checkpoint note is truncated".into());
     }
-    if lines[1].parse::<u64>().ok() != Some(size) || lines[2].trim() != proof["rootHash"].as_str().unwrap_or("").trim() {
+    if lines[1].parse::<u64>().ok() != Some(size)
+        || lines[2].trim() != proof["rootHash"].as_str().unwrap_or("").trim()
+    {
         return Err("the checkpoint is for another tree size or root than the proof".into());
     }
     let signed = format!("{note}\n");
-    let ok = sigs.lines().filter_map(|l| l.strip_prefix("\u{2014} ")).any(|l| {
-        l.rsplit_once(' ')
-            .and_then(|(_, s)| b64d(s))
-            .is_some_and(|raw| raw.len() > 4 && crate::keys::verify_p256(key, signed.as_bytes(), &raw[4..]))
-    });
+    let ok = sigs
+        .lines()
+        .filter_map(|l| l.strip_prefix("\u{2014} "))
+        .any(|l| {
+            l.rsplit_once(' ')
+                .and_then(|(_, s)| b64d(s))
+                .is_some_and(|raw| {
+                    raw.len() > 4 && crate::keys::verify_p256(key, signed.as_bytes(), &raw[4..])
+                })
+        });
     if !ok {
         return Err("the checkpoint signature does not verify with the log's key".into());
     }

@@ -131,7 +131,10 @@ struct RawCert {
 
 /// Parses an RFC 3339 UTC time (`2021-03-07T03:20:29.000Z`) to epoch seconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let re = regex::Regex::new(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$").ok()?;
+    let re = regex::Regex::new(
+        r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$",
+    )
+    .ok()?;
     let c = re.captures(s)?;
     let n = |i: usize| c[i].parse::<i64>().ok();
     let (y, mo, d, h, mi, se) = (n(1)?, n(2)?, n(3)?, n(4)?, n(5)?, n(6)?);
@@ -158,8 +161,16 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 fn validity(v: &Option<RawValid>, src: &str) -> Result<Validity, TrustError> {
-    let e = |m: String| TrustError { source_name: src.to_string(), message: m };
-    let Some(v) = v else { return Ok(Validity { start: i64::MIN, end: None }) };
+    let e = |m: String| TrustError {
+        source_name: src.to_string(),
+        message: m,
+    };
+    let Some(v) = v else {
+        return Ok(Validity {
+            start: i64::MIN,
+            end: None,
+        });
+    };
     let start = match &v.start {
         Some(s) => parse_rfc3339(s).ok_or_else(|| e(format!("bad validFor.start `{s}`")))?,
         None => i64::MIN,
@@ -172,35 +183,59 @@ fn validity(v: &Option<RawValid>, src: &str) -> Result<Validity, TrustError> {
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 impl TrustedRoot {
     /// The embedded Sigstore public-good trusted root.
     pub fn public_good() -> Self {
-        Self::from_json("embedded public-good trusted_root.json", PUBLIC_GOOD.as_bytes())
-            .expect("embedded trusted root parses")
+        Self::from_json(
+            "embedded public-good trusted_root.json",
+            PUBLIC_GOOD.as_bytes(),
+        )
+        .expect("embedded trusted root parses")
     }
 
     /// Parses a trusted root (one JSON document or JSON Lines).
     pub fn from_json(source_name: &str, bytes: &[u8]) -> Result<Self, TrustError> {
-        let e = |m: String| TrustError { source_name: source_name.to_string(), message: m };
+        let e = |m: String| TrustError {
+            source_name: source_name.to_string(),
+            message: m,
+        };
         let text = std::str::from_utf8(bytes).map_err(|_| e("not UTF-8".into()))?;
         let docs: Vec<&str> = if serde_json::from_str::<serde_json::Value>(text).is_ok() {
             vec![text]
         } else {
             text.lines().filter(|l| !l.trim().is_empty()).collect()
         };
-        let mut out = TrustedRoot { source_name: source_name.to_string(), ..Default::default() };
+        let mut out = TrustedRoot {
+            source_name: source_name.to_string(),
+            ..Default::default()
+        };
         for (i, doc) in docs.iter().enumerate() {
-            let raw: RawRoot = serde_json::from_str(doc).map_err(|x| e(format!("document {}: {x}", i + 1)))?;
-            if !raw.media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
-                return Err(e(format!("mediaType `{}` is not a Sigstore trusted root", raw.media_type)));
+            let raw: RawRoot =
+                serde_json::from_str(doc).map_err(|x| e(format!("document {}: {x}", i + 1)))?;
+            if !raw
+                .media_type
+                .starts_with("application/vnd.dev.sigstore.trustedroot")
+            {
+                return Err(e(format!(
+                    "mediaType `{}` is not a Sigstore trusted root",
+                    raw.media_type
+                )));
             }
             for (list, target) in [(&raw.tlogs, &mut out.tlogs), (&raw.ctlogs, &mut out.ctlogs)] {
                 for l in list {
-                    let der = l.public_key.raw_bytes.as_deref().and_then(b64).ok_or_else(|| e("log key without rawBytes".into()))?;
-                    let id = b64(&l.log_id.key_id).ok_or_else(|| e("log id is not base64".into()))?;
+                    let der = l
+                        .public_key
+                        .raw_bytes
+                        .as_deref()
+                        .and_then(b64)
+                        .ok_or_else(|| e("log key without rawBytes".into()))?;
+                    let id =
+                        b64(&l.log_id.key_id).ok_or_else(|| e("log id is not base64".into()))?;
                     target.push(LogKey {
                         log_id_hex: hex::encode(id),
                         spki_der: der,
@@ -218,12 +253,20 @@ impl TrustedRoot {
                     .cert_chain
                     .certificates
                     .iter()
-                    .map(|c| b64(&c.raw_bytes).ok_or_else(|| e("certificate rawBytes is not base64".into())))
+                    .map(|c| {
+                        b64(&c.raw_bytes)
+                            .ok_or_else(|| e("certificate rawBytes is not base64".into()))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 out.cas.push(CertificateAuthority {
                     chain_der: chain,
                     validity: validity(&ca.valid_for, source_name)?,
-                    name: ca.subject.get("commonName").and_then(|v| v.as_str()).unwrap_or("?").to_string(),
+                    name: ca
+                        .subject
+                        .get("commonName")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                        .to_string(),
                 });
             }
         }
@@ -233,13 +276,18 @@ impl TrustedRoot {
     /// Reads a trusted root file.
     pub fn load(path: &std::path::Path) -> Result<Self, TrustError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|x| TrustError { source_name: name.clone(), message: format!("cannot read: {x}") })?;
+        let bytes = std::fs::read(path).map_err(|x| TrustError {
+            source_name: name.clone(),
+            message: format!("cannot read: {x}"),
+        })?;
         Self::from_json(&name, &bytes)
     }
 
     /// The Rekor key whose log id is `log_id_hex`.
     pub fn tlog(&self, log_id_hex: &str) -> Option<&LogKey> {
-        self.tlogs.iter().find(|l| l.log_id_hex.eq_ignore_ascii_case(log_id_hex))
+        self.tlogs
+            .iter()
+            .find(|l| l.log_id_hex.eq_ignore_ascii_case(log_id_hex))
     }
 }
 
@@ -252,7 +300,10 @@ mod tests {
         let r = TrustedRoot::public_good();
         assert_eq!(r.tlogs.len(), 1);
         assert_eq!(r.cas.len(), 2);
-        assert_eq!(r.tlogs[0].log_id_hex, "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d");
+        assert_eq!(
+            r.tlogs[0].log_id_hex,
+            "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d"
+        );
         assert_eq!(parse_rfc3339("1970-01-02T00:00:00Z"), Some(86400));
         assert_eq!(parse_rfc3339("2021-01-12T11:53:27.000Z"), Some(1610452407));
         assert!(TrustedRoot::from_json("x", br#"{"mediaType":"bad"}"#).is_err());

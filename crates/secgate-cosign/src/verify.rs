@@ -34,7 +34,9 @@ pub enum Matcher {
 impl Matcher {
     /// Builds a regex matcher, anchoring it to the whole value.
     pub fn regex(pattern: &str) -> Result<Self, regex::Error> {
-        Ok(Matcher::Regex(regex::Regex::new(&format!("^(?:{pattern})$"))?))
+        Ok(Matcher::Regex(regex::Regex::new(&format!(
+            "^(?:{pattern})$"
+        ))?))
     }
     /// True if `v` matches.
     pub fn matches(&self, v: &str) -> bool {
@@ -159,7 +161,11 @@ pub fn registry_allowed(r: &Reference, allowed: &[String]) -> bool {
     let full = r.repository_name();
     allowed.iter().any(|a| {
         let a = a.trim_end_matches('/');
-        let a = if a == "index.docker.io" { "docker.io" } else { a };
+        let a = if a == "index.docker.io" {
+            "docker.io"
+        } else {
+            a
+        };
         if a.contains('/') {
             full == a || full.starts_with(&format!("{a}/"))
         } else {
@@ -185,7 +191,11 @@ pub fn static_constraints(r: &Reference, policy: &Policy) -> Vec<String> {
 }
 
 /// Verifies many images concurrently; results are in input order.
-pub async fn verify_images(registry: &Registry, images: &[String], policy: &Policy) -> Vec<ImageReport> {
+pub async fn verify_images(
+    registry: &Registry,
+    images: &[String],
+    policy: &Policy,
+) -> Vec<ImageReport> {
     stream::iter(images.iter().map(|i| verify_image(registry, i, policy)))
         .buffered(policy.concurrency.max(1))
         .collect()
@@ -204,22 +214,36 @@ pub async fn verify_image(registry: &Registry, image: &str, policy: &Policy) -> 
     };
     rep.unsatisfied = static_constraints(&r, policy);
     if policy.keys.is_empty() && policy.identities.is_empty() {
-        rep.unsatisfied.push("no trust configured: give --key or --certificate-identity/--certificate-oidc-issuer".into());
+        rep.unsatisfied.push(
+            "no trust configured: give --key or --certificate-identity/--certificate-oidc-issuer"
+                .into(),
+        );
     }
     if let Err(e) = lookup(registry, &r, policy, &mut rep).await {
         rep.error = Some(e.to_string());
     }
     if rep.error.is_none() && rep.digest.is_some() {
-        let verified: Vec<&SignatureReport> = rep.signatures.iter().filter(|s| s.verified).collect();
-        let distinct: BTreeSet<&str> = verified.iter().filter_map(|s| s.signer_id.as_deref()).collect();
+        let verified: Vec<&SignatureReport> =
+            rep.signatures.iter().filter(|s| s.verified).collect();
+        let distinct: BTreeSet<&str> = verified
+            .iter()
+            .filter_map(|s| s.signer_id.as_deref())
+            .collect();
         let need = policy.min_signatures.max(1);
         if distinct.len() < need {
             rep.unsatisfied.push(if rep.signatures.is_empty() {
-                "no signature found (neither a cosign .sig tag nor a Sigstore bundle referrer)".to_string()
+                "no signature found (neither a cosign .sig tag nor a Sigstore bundle referrer)"
+                    .to_string()
             } else if need == 1 {
-                format!("none of the {} signature(s) found verified", rep.signatures.len())
+                format!(
+                    "none of the {} signature(s) found verified",
+                    rep.signatures.len()
+                )
             } else {
-                format!("{} distinct trusted signer(s) verified, {need} required (--min-signatures)", distinct.len())
+                format!(
+                    "{} distinct trusted signer(s) verified, {need} required (--min-signatures)",
+                    distinct.len()
+                )
             });
         }
     }
@@ -227,9 +251,15 @@ pub async fn verify_image(registry: &Registry, image: &str, policy: &Policy) -> 
     rep
 }
 
-async fn lookup(registry: &Registry, r: &Reference, policy: &Policy, rep: &mut ImageReport) -> Result<(), RegistryError> {
+async fn lookup(
+    registry: &Registry,
+    r: &Reference,
+    policy: &Policy,
+    rep: &mut ImageReport,
+) -> Result<(), RegistryError> {
     let Some(m) = registry.get_manifest(r, r.manifest_ref()).await? else {
-        rep.unsatisfied.push(format!("image not found in the registry: {r}"));
+        rep.unsatisfied
+            .push(format!("image not found in the registry: {r}"));
         return Ok(());
     };
     let digest = m.digest.clone();
@@ -245,14 +275,31 @@ async fn lookup(registry: &Registry, r: &Reference, policy: &Policy, rep: &mut I
         for (i, layer) in man.layers.iter().enumerate() {
             let location = format!("tag {sig_tag} layer {}", i + 1);
             if layer.media_type != SIMPLESIGNING {
-                rep.signatures.push(failed(&location, "legacy", format!("layer media type `{}` is not {SIMPLESIGNING}", layer.media_type)));
+                rep.signatures.push(failed(
+                    &location,
+                    "legacy",
+                    format!(
+                        "layer media type `{}` is not {SIMPLESIGNING}",
+                        layer.media_type
+                    ),
+                ));
                 continue;
             }
             let payload = registry.get_blob(r, &layer.digest).await?;
-            rep.signatures.push(verify_legacy(&location, &payload, layer.annotations.as_ref(), &digest, policy));
+            rep.signatures.push(verify_legacy(
+                &location,
+                &payload,
+                layer.annotations.as_ref(),
+                &digest,
+                policy,
+            ));
         }
         if man.layers.is_empty() {
-            rep.signatures.push(failed(&format!("tag {sig_tag}"), "legacy", "the signature manifest has no layers".into()));
+            rep.signatures.push(failed(
+                &format!("tag {sig_tag}"),
+                "legacy",
+                "the signature manifest has no layers".into(),
+            ));
         }
     }
 
@@ -265,7 +312,11 @@ async fn lookup(registry: &Registry, r: &Reference, policy: &Policy, rep: &mut I
         }
         let location = format!("referrer {} ({via})", d.digest);
         let Some(bm) = registry.get_manifest(r, &d.digest).await? else {
-            rep.signatures.push(failed(&location, "bundle", "listed referrer manifest is missing".into()));
+            rep.signatures.push(failed(
+                &location,
+                "bundle",
+                "listed referrer manifest is missing".into(),
+            ));
             continue;
         };
         let man = bm.parse().map_err(|e| RegistryError::Protocol {
@@ -273,15 +324,29 @@ async fn lookup(registry: &Registry, r: &Reference, policy: &Policy, rep: &mut I
             message: format!("referrer is not an OCI manifest: {e}"),
         })?;
         if man.subject.as_ref().map(|s| s.digest.as_str()) != Some(digest.as_str()) {
-            rep.signatures.push(failed(&location, "bundle", "the referrer's subject is not this image".into()));
+            rep.signatures.push(failed(
+                &location,
+                "bundle",
+                "the referrer's subject is not this image".into(),
+            ));
             continue;
         }
-        let Some(layer) = man.layers.iter().find(|l| bundle::is_bundle_media_type(&l.media_type)) else {
-            rep.signatures.push(failed(&location, "bundle", "the referrer has no bundle layer".into()));
+        let Some(layer) = man
+            .layers
+            .iter()
+            .find(|l| bundle::is_bundle_media_type(&l.media_type))
+        else {
+            rep.signatures.push(failed(
+                &location,
+                "bundle",
+                "the referrer has no bundle layer".into(),
+            ));
             continue;
         };
         let bytes = registry.get_blob(r, &layer.digest).await?;
-        rep.signatures.push(bundle::verify_image_bundle(&location, &bytes, &digest, policy));
+        rep.signatures.push(bundle::verify_image_bundle(
+            &location, &bytes, &digest, policy,
+        ));
     }
     Ok(())
 }
@@ -312,7 +377,10 @@ pub fn verify_legacy(
     match serde_json::from_slice::<Payload>(payload) {
         Ok(p) => {
             if p.critical.kind != PAYLOAD_TYPE {
-                s.reasons.push(format!("payload type `{}` is not `{PAYLOAD_TYPE}`", p.critical.kind));
+                s.reasons.push(format!(
+                    "payload type `{}` is not `{PAYLOAD_TYPE}`",
+                    p.critical.kind
+                ));
             }
             if p.critical.image.docker_manifest_digest != image_digest {
                 s.reasons.push(format!(
@@ -321,16 +389,23 @@ pub fn verify_legacy(
                 ));
             }
         }
-        Err(e) => s.reasons.push(format!("the payload is not a cosign simple-signing payload: {e}")),
+        Err(e) => s.reasons.push(format!(
+            "the payload is not a cosign simple-signing payload: {e}"
+        )),
     }
-    let sig = match annotation(ann, "signature").map(|b| base64::engine::general_purpose::STANDARD.decode(b.trim())) {
+    let sig = match annotation(ann, "signature")
+        .map(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()))
+    {
         Some(Ok(sig)) => sig,
         Some(Err(_)) => {
-            s.reasons.push("the signature annotation is not base64".into());
+            s.reasons
+                .push("the signature annotation is not base64".into());
             return s;
         }
         None => {
-            s.reasons.push("the layer has no signature annotation (dev.cosignproject.cosign/signature)".into());
+            s.reasons.push(
+                "the layer has no signature annotation (dev.cosignproject.cosign/signature)".into(),
+            );
             return s;
         }
     };
@@ -342,10 +417,22 @@ pub fn verify_legacy(
     if !policy.keys.is_empty() {
         if let Some(k) = policy.keys.iter().find(|k| k.verify(payload, &sig)) {
             key_ok = true;
-            s.signer = Some(format!("key {} (fingerprint {})", k.source_name, k.fingerprint()));
+            s.signer = Some(format!(
+                "key {} (fingerprint {})",
+                k.source_name,
+                k.fingerprint()
+            ));
             s.signer_id = Some(format!("key:{}", k.fingerprint()));
             let spki = p256::pkcs8::EncodePublicKey::to_public_key_der(&k.key).expect("encodes");
-            tlog_check(&mut s, bundle.as_ref(), policy, payload, &sig, Signer::KeyDer(spki.as_bytes()), None);
+            tlog_check(
+                &mut s,
+                bundle.as_ref(),
+                policy,
+                payload,
+                &sig,
+                Signer::KeyDer(spki.as_bytes()),
+                None,
+            );
         } else if policy.identities.is_empty() || cert.is_none() {
             s.reasons.push(format!(
                 "the signature does not verify with any of the {} trusted key(s)",
@@ -356,7 +443,9 @@ pub fn verify_legacy(
     // Keyless.
     if !key_ok && !policy.identities.is_empty() {
         match cert {
-            None if policy.keys.is_empty() => s.reasons.push("no certificate annotation: not a keyless signature".into()),
+            None if policy.keys.is_empty() => s
+                .reasons
+                .push("no certificate annotation: not a keyless signature".into()),
             None => {}
             Some(pem) => match Cert::from_pem(pem.as_bytes()) {
                 Err(e) => s.reasons.push(format!("certificate annotation: {e}")),
@@ -368,7 +457,15 @@ pub fn verify_legacy(
                     crate::keyless::check_certificate(&leaf, policy, &mut reasons);
                     let mut probe = failed(location, "legacy", String::new());
                     probe.reasons.clear();
-                    let time = tlog_check(&mut probe, bundle.as_ref(), policy, payload, &sig, Signer::CertDer(&leaf.der), Some(&leaf));
+                    let time = tlog_check(
+                        &mut probe,
+                        bundle.as_ref(),
+                        policy,
+                        payload,
+                        &sig,
+                        Signer::CertDer(&leaf.der),
+                        Some(&leaf),
+                    );
                     reasons.append(&mut probe.reasons);
                     s.tlog = probe.tlog;
                     if time.is_none() && bundle.is_none() {
@@ -376,7 +473,10 @@ pub fn verify_legacy(
                     }
                     if reasons.is_empty() {
                         let id = leaf.identities().join(", ");
-                        s.signer = Some(format!("certificate {id} (issuer {})", leaf.oidc_issuer().unwrap_or_default()));
+                        s.signer = Some(format!(
+                            "certificate {id} (issuer {})",
+                            leaf.oidc_issuer().unwrap_or_default()
+                        ));
                         s.signer_id = Some(format!("cert:{id}"));
                     }
                     s.reasons.append(&mut reasons);
@@ -388,7 +488,8 @@ pub fn verify_legacy(
     if !s.verified {
         s.signer_id = None;
         if s.reasons.is_empty() {
-            s.reasons.push("no configured key or identity matched this signature".into());
+            s.reasons
+                .push("no configured key or identity matched this signature".into());
         }
     }
     s
@@ -405,17 +506,23 @@ fn tlog_check(
     leaf: Option<&Cert>,
 ) -> Option<i64> {
     if leaf.is_none() && policy.insecure_ignore_tlog {
-        s.warnings.push("INSECURE: transparency log not checked (--insecure-ignore-tlog)".into());
+        s.warnings
+            .push("INSECURE: transparency log not checked (--insecure-ignore-tlog)".into());
         return None;
     }
     match bundle {
         Some(Ok(b)) => match b.verify(&policy.trusted_root, payload, sig, signer) {
             Ok(entry) => {
-                s.tlog = Some(format!("{} index {} at {}", entry.log_url, entry.log_index, entry.integrated_time));
+                s.tlog = Some(format!(
+                    "{} index {} at {}",
+                    entry.log_url, entry.log_index, entry.integrated_time
+                ));
                 if let Some(leaf) = leaf {
                     let (nb, na) = leaf.validity();
                     if entry.integrated_time < nb || entry.integrated_time > na {
-                        s.reasons.push("the log entry's time is outside the certificate's validity".into());
+                        s.reasons.push(
+                            "the log entry's time is outside the certificate's validity".into(),
+                        );
                     }
                 }
                 Some(entry.integrated_time)

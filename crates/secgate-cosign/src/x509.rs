@@ -36,8 +36,12 @@ pub fn spki_of_cert(der: &[u8]) -> Option<Vec<u8>> {
 impl Cert {
     /// Parses DER.
     pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let cert = Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
-        Ok(Cert { der: der.to_vec(), cert })
+        let cert =
+            Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
+        Ok(Cert {
+            der: der.to_vec(),
+            cert,
+        })
     }
 
     /// Parses the first PEM certificate in `pem`.
@@ -51,7 +55,9 @@ impl Cert {
         let mut out = Vec::new();
         for block in pem.split("-----END CERTIFICATE-----") {
             if block.contains("-----BEGIN CERTIFICATE-----") {
-                out.push(Self::from_pem(format!("{block}-----END CERTIFICATE-----").as_bytes())?);
+                out.push(Self::from_pem(
+                    format!("{block}-----END CERTIFICATE-----").as_bytes(),
+                )?);
             }
         }
         Ok(out)
@@ -59,13 +65,20 @@ impl Cert {
 
     /// SPKI DER.
     pub fn spki_der(&self) -> Vec<u8> {
-        self.cert.tbs_certificate.subject_public_key_info.to_der().expect("encodes")
+        self.cert
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .expect("encodes")
     }
 
     /// notBefore, notAfter in epoch seconds.
     pub fn validity(&self) -> (i64, i64) {
         let v = &self.cert.tbs_certificate.validity;
-        (v.not_before.to_unix_duration().as_secs() as i64, v.not_after.to_unix_duration().as_secs() as i64)
+        (
+            v.not_before.to_unix_duration().as_secs() as i64,
+            v.not_after.to_unix_duration().as_secs() as i64,
+        )
     }
 
     /// Subject as a string, for messages.
@@ -85,14 +98,22 @@ impl Cert {
 
     /// Subject alternative names (URI and e-mail forms).
     pub fn identities(&self) -> Vec<String> {
-        let Some(v) = self.extension(OID_SAN) else { return Vec::new() };
-        let Ok(san) = SubjectAltName::from_der(v) else { return Vec::new() };
+        let Some(v) = self.extension(OID_SAN) else {
+            return Vec::new();
+        };
+        let Ok(san) = SubjectAltName::from_der(v) else {
+            return Vec::new();
+        };
         san.0
             .iter()
             .filter_map(|g| match g {
                 GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
                 GeneralName::Rfc822Name(m) => Some(m.to_string()),
-                GeneralName::OtherName(o) => o.value.decode_as::<der::asn1::Utf8StringRef<'_>>().ok().map(|s| s.to_string()),
+                GeneralName::OtherName(o) => o
+                    .value
+                    .decode_as::<der::asn1::Utf8StringRef<'_>>()
+                    .ok()
+                    .map(|s| s.to_string()),
                 _ => None,
             })
             .collect()
@@ -105,7 +126,9 @@ impl Cert {
                 return Some(s.to_string());
             }
         }
-        self.extension(OID_ISSUER_V1).and_then(|v| std::str::from_utf8(v).ok()).map(str::to_string)
+        self.extension(OID_ISSUER_V1)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::to_string)
     }
 
     /// True if the extended key usage includes code signing.
@@ -119,7 +142,9 @@ impl Cert {
 
     /// True if `issuer`'s key signed this certificate.
     pub fn is_signed_by(&self, issuer: &Cert) -> bool {
-        let Ok(tbs) = self.cert.tbs_certificate.to_der() else { return false };
+        let Ok(tbs) = self.cert.tbs_certificate.to_der() else {
+            return false;
+        };
         let sig = self.cert.signature.raw_bytes();
         let alg = self.cert.signature_algorithm.oid.to_string();
         verify_spki(&issuer.spki_der(), &alg, &tbs, sig)
@@ -129,7 +154,8 @@ impl Cert {
     /// (ECDSA P-256 + SHA-256, or P-384 + SHA-384).
     pub fn verify_message(&self, message: &[u8], signature: &[u8]) -> bool {
         let spki = self.spki_der();
-        verify_spki(&spki, ECDSA_SHA256, message, signature) || verify_spki(&spki, ECDSA_SHA384, message, signature)
+        verify_spki(&spki, ECDSA_SHA256, message, signature)
+            || verify_spki(&spki, ECDSA_SHA384, message, signature)
     }
 }
 
@@ -144,11 +170,15 @@ pub fn verify_spki(spki: &[u8], alg_oid: &str, message: &[u8], signature: &[u8])
         _ => return false,
     };
     if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(spki) {
-        let Ok(s) = p256::ecdsa::Signature::from_der(signature) else { return false };
+        let Ok(s) = p256::ecdsa::Signature::from_der(signature) else {
+            return false;
+        };
         return k.verify_prehash(&prehash, &s).is_ok();
     }
     if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_der(spki) {
-        let Ok(s) = p384::ecdsa::Signature::from_der(signature) else { return false };
+        let Ok(s) = p384::ecdsa::Signature::from_der(signature) else {
+            return false;
+        };
         return k.verify_prehash(&prehash, &s).is_ok();
     }
     false
