@@ -1,0 +1,295 @@
+//! Verification on real cosign / Sigstore material from the shared corpus
+//! (`$SECGATE_CORPUS`, default `../shared/corpus` beside the workspace).
+//! Everything here is offline: the trusted root is the embedded public-good one.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use secgate_cosign::keys::{PrivateKey, PublicKey};
+use secgate_cosign::trust::TrustedRoot;
+use secgate_cosign::verify::{verify_legacy, Identity, Matcher, Policy};
+
+fn corpus() -> PathBuf {
+    let p = match std::env::var("SECGATE_CORPUS") {
+        Ok(p) => PathBuf::from(p),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
+    };
+    assert!(
+        p.join("sigstore").is_dir(),
+        "corpus not found at {} (set SECGATE_CORPUS)",
+        p.display()
+    );
+    p.join("sigstore")
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(corpus().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// containers/image's on-disk signature: magic prefix, then JSON.
+fn containers_sig(name: &str) -> (Vec<u8>, BTreeMap<String, String>) {
+    let raw = read(name);
+    let json = raw
+        .strip_prefix(b"\0sigstore-json\n")
+        .expect("magic prefix");
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(v["payload"].as_str().unwrap())
+        .unwrap();
+    let ann = serde_json::from_value(v["annotations"].clone()).unwrap();
+    (payload, ann)
+}
+
+fn digest_of(payload: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(payload).unwrap();
+    v["critical"]["image"]["docker-manifest-digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn keyless(identity: &str, issuer: &str) -> Policy {
+    Policy {
+        identities: vec![Identity {
+            subject: Matcher::Exact(identity.into()),
+            issuer: Matcher::regex(issuer).unwrap(),
+        }],
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn key_signed_legacy_signature_from_cosign() {
+    let (payload, ann) = containers_sig("containers-image__dir-img-cosign-valid__signature-1");
+    let key = PublicKey::from_pem("cosign.pub", &read("containers-image__cosign.pub")).unwrap();
+    let d = digest_of(&payload);
+    let mut p = Policy {
+        keys: vec![key],
+        insecure_ignore_tlog: true,
+        ..Policy::default()
+    };
+    let s = verify_legacy("corpus", &payload, Some(&ann), &d, &p);
+    assert!(s.verified, "{:?}", s.reasons);
+    assert!(s.warnings.iter().any(|w| w.contains("INSECURE")));
+    // Another image's digest: fails.
+    let other = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let s = verify_legacy("corpus", &payload, Some(&ann), other, &p);
+    assert!(
+        !s.verified && s.reasons.iter().any(|r| r.contains("payload signs digest")),
+        "{:?}",
+        s.reasons
+    );
+    // Without a log entry and without the flag: fails.
+    p.insecure_ignore_tlog = false;
+    assert!(!verify_legacy("corpus", &payload, Some(&ann), &d, &p).verified);
+    // A wrong key (another cosign key from the corpus).
+    let wrong = PublicKey::from_pem("cosign-test.pub", &read("cosign__cosign-test.pub")).unwrap();
+    let p = Policy {
+        keys: vec![wrong],
+        insecure_ignore_tlog: true,
+        ..Policy::default()
+    };
+    assert!(!verify_legacy("corpus", &payload, Some(&ann), &d, &p).verified);
+    // Garbage and RSA keys are refused with a message.
+    assert!(PublicKey::from_pem("g", &read("cosign__garbage-there-are-limits.pub")).is_err());
+    assert!(PublicKey::from_pem("r", &read("cosign__rsa-pkcs1.pub.pem")).is_err());
+}
+
+#[test]
+fn keyless_legacy_signature_with_rekor_bundle() {
+    let (payload, ann) =
+        containers_sig("containers-image__dir-img-cosign-fulcio-rekor-valid__signature-1");
+    let d = digest_of(&payload);
+    let p = keyless("mitr@redhat.com", "https://.*");
+    let s = verify_legacy("corpus", &payload, Some(&ann), &d, &p);
+    assert!(s.verified, "{:?}", s.reasons);
+    assert!(
+        s.tlog
+            .as_deref()
+            .unwrap_or("")
+            .contains("rekor.sigstore.dev"),
+        "{:?}",
+        s.tlog
+    );
+    assert!(s.signer.as_deref().unwrap().contains("mitr@redhat.com"));
+
+    // Wrong identity; wrong issuer: each fails and says what was found.
+    let s = verify_legacy(
+        "corpus",
+        &payload,
+        Some(&ann),
+        &d,
+        &keyless("someone@example.com", "https://.*"),
+    );
+    assert!(
+        !s.verified && s.reasons.iter().any(|r| r.contains("does not match")),
+        "{:?}",
+        s.reasons
+    );
+    let s = verify_legacy(
+        "corpus",
+        &payload,
+        Some(&ann),
+        &d,
+        &keyless("mitr@redhat.com", "https://gitlab.com"),
+    );
+    assert!(
+        !s.verified && s.reasons.iter().any(|r| r.contains("issuer")),
+        "{:?}",
+        s.reasons
+    );
+
+    // The certificate expired minutes after signing; without the log entry
+    // there is no trusted signing time inside its validity: fails.
+    let mut no_log = ann.clone();
+    no_log.retain(|k, _| !k.ends_with("/bundle"));
+    let s = verify_legacy("corpus", &payload, Some(&no_log), &d, &p);
+    assert!(
+        !s.verified
+            && s.reasons
+                .iter()
+                .any(|r| r.contains("no trusted signing time")),
+        "{:?}",
+        s.reasons
+    );
+
+    // A trusted root without the public-good CA: not chained.
+    let other_root = TrustedRoot::from_json(
+        "conformance",
+        &read("sigstore-conformance__intoto-expired-certificate_fail.trusted_root.json"),
+    )
+    .unwrap();
+    let p2 = Policy {
+        trusted_root: Arc::new(other_root),
+        ..keyless("mitr@redhat.com", "https://.*")
+    };
+    assert!(!verify_legacy("corpus", &payload, Some(&ann), &d, &p2).verified);
+}
+
+/// The known forgery against sigstore-rs 0.15: a valid signature's
+/// certificate, chain and Rekor bundle copied onto another image's
+/// signature whose payload was signed by a throwaway key.
+#[test]
+fn forged_keyless_signature_with_copied_certificate_and_bundle_fails() {
+    let (_, ann) =
+        containers_sig("containers-image__dir-img-cosign-fulcio-rekor-valid__signature-1");
+    let target = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    let payload =
+        secgate_cosign::simplesigning::Payload::new("registry.example.com/victim", target)
+            .to_bytes();
+    let throwaway = PrivateKey::from_pem(
+        "throwaway",
+        p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(
+            &p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap(),
+            p256::pkcs8::LineEnding::LF,
+        )
+        .unwrap()
+        .as_bytes(),
+    )
+    .unwrap();
+    let mut forged = ann.clone();
+    forged.insert(
+        "dev.cosignproject.cosign/signature".into(),
+        base64::engine::general_purpose::STANDARD.encode(throwaway.sign(&payload)),
+    );
+    let s = verify_legacy(
+        "forged",
+        &payload,
+        Some(&forged),
+        target,
+        &keyless("mitr@redhat.com", "https://.*"),
+    );
+    assert!(!s.verified);
+    assert!(
+        s.reasons
+            .iter()
+            .any(|r| r.contains("does not verify with the certificate's key")),
+        "{:?}",
+        s.reasons
+    );
+    assert!(
+        s.reasons.iter().any(|r| r.contains("records payload hash")),
+        "{:?}",
+        s.reasons
+    );
+    assert!(
+        s.reasons.iter().any(|r| r.contains("different signature")),
+        "{:?}",
+        s.reasons
+    );
+}
+
+#[test]
+fn bundle_log_entries_checked_offline() {
+    let root = TrustedRoot::public_good();
+    let staging =
+        TrustedRoot::from_json("staging", &read("sigstore-rs__staging_trusted_root.json")).unwrap();
+    for (name, root) in [
+        ("sigstore-conformance__happy-path-v0.3.sigstore.json", &root),
+        (
+            "sigstore-conformance__happy-path-v0.3-new-mediaType.sigstore.json",
+            &root,
+        ),
+        ("sigstore-python__bundle_v3.txt.sigstore", &staging),
+        ("cosign__oci-attestation.sigstore.json", &root),
+    ] {
+        let b: serde_json::Value = serde_json::from_slice(&read(name)).unwrap();
+        let e = &b["verificationMaterial"]["tlogEntries"][0];
+        let v = secgate_cosign::tlog::verify_entry(e, root);
+        // The public-good log is unknown to the staging root and vice versa.
+        let other = if std::ptr::eq(root, &staging) {
+            &TrustedRoot::public_good()
+        } else {
+            &staging
+        };
+        assert!(
+            secgate_cosign::tlog::verify_entry(e, other).is_err(),
+            "{name}"
+        );
+        assert!(v.is_ok(), "{name}: {:?}", v.err());
+        assert!(
+            secgate_cosign::bundle::Bundle::parse(&read(name)).is_ok(),
+            "{name}"
+        );
+    }
+    // A proof that does not lead to its root.
+    let b: serde_json::Value =
+        serde_json::from_slice(&read("sigstore-conformance__happy-path-v0.3.sigstore.json"))
+            .unwrap();
+    let mut e = b["verificationMaterial"]["tlogEntries"][0].clone();
+    let h = e["inclusionProof"]["hashes"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut raw = base64::engine::general_purpose::STANDARD.decode(h).unwrap();
+    raw[0] ^= 0xff;
+    e["inclusionProof"]["hashes"][0] = base64::engine::general_purpose::STANDARD.encode(raw).into();
+    let err = secgate_cosign::tlog::verify_entry(&e, &root).unwrap_err();
+    assert!(err.iter().any(|m| m.contains("inclusion proof")), "{err:?}");
+    // A tampered body: the promise no longer verifies.
+    let mut e = b["verificationMaterial"]["tlogEntries"][0].clone();
+    e["integratedTime"] = "1".into();
+    assert!(secgate_cosign::tlog::verify_entry(&e, &root).is_err());
+    // Bad media types and empty chains are rejected.
+    assert!(secgate_cosign::bundle::Bundle::parse(&read(
+        "sigstore-python__bundle_invalid_version.txt.sigstore"
+    ))
+    .is_err());
+    let nc = secgate_cosign::bundle::Bundle::parse(&read(
+        "sigstore-python__bundle_no_cert_v1.txt.sigstore",
+    ))
+    .unwrap();
+    assert!(nc.leaf().is_err());
+    assert!(
+        TrustedRoot::from_json("bad", &read("sigstore-python__trustedroot.badtype.json")).is_err()
+    );
+    // JSON Lines roots merge.
+    let two = TrustedRoot::from_json(
+        "jsonl",
+        &read("sigstore-java__github-private-no-tlog__trusted_root.jsonl"),
+    )
+    .unwrap();
+    assert!(two.cas.len() > 2);
+}
