@@ -1,1 +1,305 @@
-fn main() {}
+//! `secgate`: the report gate. Reads every scanner report, applies one policy,
+//! writes every output from one run, and exits 0 (pass), 1 (gate failed),
+//! 2 (bad input, usage or policy) or 3 (environment: file system, I/O).
+
+mod inputs;
+mod outputs;
+
+use clap::{Parser, Subcommand};
+use miette::Report as MReport;
+use secgate_core::Severity;
+use secgate_policy::policy::{Date, Policy, Threshold};
+use secgate_policy::{engine, Baseline};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes: the contract of the gate.
+pub mod exit {
+    /// The gate passed.
+    pub const PASS: u8 = 0;
+    /// The gate failed: findings or problems the policy does not allow.
+    pub const FAILED: u8 = 1;
+    /// Bad input, usage or policy.
+    pub const INPUT: u8 = 2;
+    /// The environment failed (file system, I/O).
+    pub const ENV: u8 = 3;
+}
+
+/// An error with its exit code.
+pub struct Fail {
+    /// 2 or 3.
+    pub code: u8,
+    /// What to print.
+    pub report: MReport,
+}
+
+impl Fail {
+    fn input(report: impl Into<MReport>) -> Fail {
+        Fail { code: exit::INPUT, report: report.into() }
+    }
+    fn env(report: impl Into<MReport>) -> Fail {
+        Fail { code: exit::ENV, report: report.into() }
+    }
+}
+
+/// Which I/O failures are the user's input (a path that does not exist) and
+/// which are the environment's (permissions, I/O errors, loops, full disks).
+pub fn io_fail(what: String, e: std::io::Error) -> Fail {
+    let msg = format!("{what}: {e}");
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Fail::input(miette::miette!(
+            code = "secgate::input::not_found",
+            help = "check the path: a report that is not there is never a pass",
+            "{msg}"
+        )),
+        _ => Fail::env(miette::miette!(
+            code = "secgate::env::io",
+            help = "a file-system error, not a finding: check permissions, disk space and the path",
+            "{msg}"
+        )),
+    }
+}
+
+#[derive(Parser)]
+#[command(name = "secgate", version, about = "The security report gate for GitLab CI", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Gate on reports: apply the policy, write the outputs, exit 0 (pass), 1 (failed), 2 (bad input), 3 (environment).
+    Check(CheckArgs),
+    /// Check, print or describe a policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Reports: files, globs, directories (every *.json and *.sarif in them) or `-` (stdin).
+    /// `TYPE=PATH` declares what a file must be: a category (`sast`, `dast`,
+    /// `dependency_scanning`, `container_scanning`, `secret_detection`) or a format
+    /// (`trivy`, `gitleaks`, `sarif`, `zap`, `gitlab`).
+    #[arg(value_name = "REPORT")]
+    reports: Vec<String>,
+    /// The policy file [default: .secgate.yml in the current directory, else the embedded default].
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Fail on findings at or above this severity (replaces the policy's top-level fail_on).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// An output, FORMAT[=PATH]; repeatable. FORMAT: text, json, code-quality, junit,
+    /// gitlab (PATH is a directory), sarif, markdown, dotenv. Without PATH: stdout
+    /// (gitlab: the current directory).
+    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT[=PATH]")]
+    outputs: Vec<String>,
+    /// A baseline from the target branch: secgate's JSON output, or any supported report.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Only new findings fail (findings in --baseline are existing); same as `new_only: true`.
+    #[arg(long)]
+    new_only: bool,
+    /// For every finding that fails, the rule; for every exempted one, the exception; for every baseline hit, that it exists.
+    #[arg(long)]
+    explain: bool,
+    /// Show passed findings and parser notes too.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Largest report accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = secgate_reports::DEFAULT_MAX_SIZE)]
+    max_report_size: u64,
+    /// The project directory that Code Quality paths are relative to [default: $CI_PROJECT_DIR, else the current directory].
+    #[arg(long, value_name = "DIR")]
+    project_dir: Option<PathBuf>,
+    /// Colour: auto (a TTY without NO_COLOR), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    color: String,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file: every problem at once (exit 0 valid, 2 invalid).
+    Check {
+        /// The policy [default: .secgate.yml].
+        file: Option<PathBuf>,
+    },
+    /// Print the effective policy, defaults filled in.
+    Print {
+        /// The policy [default: .secgate.yml, else the embedded default].
+        file: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the policy file.
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::INPUT } else { exit::PASS });
+        }
+    };
+    let color_wanted = match &cli.command {
+        Command::Check(a) => a.color.clone(),
+        _ => "auto".into(),
+    };
+    let color = use_color(&color_wanted, std::io::stderr().is_terminal());
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .force_graphical(true)
+                .build(),
+        )
+    }));
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Policy { command } => policy_command(command),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("{:?}", f.report);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn use_color(when: &str, tty: bool) -> bool {
+    match when {
+        "always" => true,
+        "never" => false,
+        _ => tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Loads the policy: `--policy FILE`, else `.secgate.yml` in the current
+/// directory, else the embedded default.
+fn load_policy(path: Option<&PathBuf>) -> Result<Policy, Fail> {
+    let (path, explicit) = match path {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from(".secgate.yml"), false),
+    };
+    let text = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(Policy::default_policy()),
+        Err(e) => return Err(io_fail(format!("cannot read the policy {}", path.display()), e)),
+    };
+    let text = String::from_utf8(text).map_err(|_| {
+        Fail::input(miette::miette!(code = "secgate::policy::encoding", "the policy {} is not UTF-8 text", path.display()))
+    })?;
+    let name = path.display().to_string();
+    match Policy::parse(&text, &name) {
+        Ok(p) => {
+            for w in &p.warnings {
+                eprintln!("{:?}", MReport::new(w.clone()));
+            }
+            Ok(p)
+        }
+        Err(e) => Err(Fail::input(e)),
+    }
+}
+
+fn policy_command(cmd: PolicyCommand) -> Result<u8, Fail> {
+    match cmd {
+        PolicyCommand::Check { file } => {
+            let explicit = file.clone().unwrap_or_else(|| PathBuf::from(".secgate.yml"));
+            let p = load_policy(Some(&explicit))?;
+            println!(
+                "{}: valid ({} exception(s), {} requirement(s), {} warning(s))",
+                explicit.display(),
+                p.exceptions.len(),
+                p.require.len(),
+                p.warnings.len()
+            );
+            Ok(exit::PASS)
+        }
+        PolicyCommand::Print { file } => {
+            let p = load_policy(file.as_ref())?;
+            print!("# effective policy from {}\n{}", p.source, p.to_yaml());
+            Ok(exit::PASS)
+        }
+        PolicyCommand::Schema => {
+            println!("{}", secgate_policy::policy::SCHEMA.trim_end());
+            Ok(exit::PASS)
+        }
+    }
+}
+
+fn today() -> Result<Date, Fail> {
+    match std::env::var("SECGATE_TODAY") {
+        Ok(s) if !s.trim().is_empty() => s.parse::<Date>().map_err(|e| {
+            Fail::input(miette::miette!(code = "secgate::input::today", help = "SECGATE_TODAY overrides today's date for exception expiry; write YYYY-MM-DD", "SECGATE_TODAY: {e}"))
+        }),
+        _ => Ok(Date::today_utc()),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, Fail> {
+    // Everything that can be wrong with the command line first, before any work.
+    let outputs = outputs::parse_specs(&args.outputs)?;
+    let fail_on = match &args.fail_on {
+        None => None,
+        Some(s) if s.eq_ignore_ascii_case("none") => Some(Threshold::Never),
+        Some(s) => Some(Threshold::AtLeast(s.parse::<Severity>().map_err(|e| {
+            Fail::input(miette::miette!(code = "secgate::input::fail_on", help = "--fail-on takes critical, high, medium, low, info, unknown or none", "--fail-on: {e}"))
+        })?)),
+    };
+    if args.reports.is_empty() {
+        return Err(Fail::input(miette::miette!(
+            code = "secgate::input::no_reports",
+            help = "pass the scanners' report files, globs or directories, e.g. `secgate check gl-*-report.json trivy.json`",
+            "no report given: a gate with nothing to read never passes"
+        )));
+    }
+    let today = today()?;
+    let mut policy = load_policy(args.policy.as_ref())?;
+    if args.new_only {
+        policy.new_only = true;
+    }
+    let opts = secgate_reports::ParseOptions { max_size: args.max_report_size, ..Default::default() };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
+            match Baseline::from_bytes(&bytes, &opts) {
+                Ok(b) => Some(b),
+                Err(secgate_policy::BaselineError::Report(e)) => {
+                    return Err(Fail::input(e.located(&path.display().to_string(), &bytes)))
+                }
+                Err(e) => return Err(Fail::input(MReport::new(e).wrap_err(format!("in the baseline {}", path.display())))),
+            }
+        }
+    };
+    let reports = inputs::read_all(&args.reports, &opts)?;
+    if args.verbose {
+        for r in &reports {
+            for n in &r.notes {
+                eprintln!("note: {}: {n}", r.source.as_deref().unwrap_or("-"));
+            }
+        }
+    }
+    let eval = engine::EvalOptions { today, baseline: baseline.as_ref(), fail_on };
+    let verdict = engine::evaluate(&policy, reports, &eval);
+
+    let project_dir = args
+        .project_dir
+        .clone()
+        .or_else(|| std::env::var_os("CI_PROJECT_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| std::env::current_dir().ok());
+    let term = secgate_policy::render::TerminalOptions {
+        color: use_color(&args.color, std::io::stdout().is_terminal()),
+        explain: args.explain,
+        verbose: args.verbose,
+    };
+    outputs::write_all(&outputs, &verdict, project_dir.as_deref(), &term)?;
+    Ok(if verdict.passed { exit::PASS } else { exit::FAILED })
+}

@@ -197,7 +197,14 @@ impl Ctx {
                 );
                 None
             }
-            Kind::Int(_) | Kind::Float(_) => n.scalar_text(),
+            // A plain scalar YAML reads as a number (a ticket `1234`, a fingerprint of
+            // digits, `1e5...`): keep the text as written.
+            Kind::Int(_) | Kind::Float(_) => self
+                .text
+                .get(n.pos.offset..n.pos.offset + n.pos.len)
+                .map(|t| t.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|t| !t.is_empty())
+                .or_else(|| n.scalar_text()),
             _ => {
                 self.wrong_type(n, what, "a string");
                 None
