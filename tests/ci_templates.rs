@@ -24,7 +24,7 @@ fn project(name: &str) -> Project {
 
 /// A fake secret built at run time, so that this file holds none.
 fn planted_aws_key() -> String {
-    format!("AKIA{}", "Q7XZ4M2P9K3L8W5T")
+    format!("AKIA{}", "Q7XZ4M2PJK3LRW5T")
 }
 
 // ---------------------------------------------------------------- report gate
@@ -460,4 +460,126 @@ fn component_copies_match_the_templates() {
             component.display()
         );
     }
+}
+
+// ----------------------------------------------------------- image gate / sign
+
+/// `SECGATE_REGISTRY_PLAIN` from the env file of `scripts/registry/start.sh`,
+/// or `None` (loudly) when the registries are not running outside CI.
+fn local_registry() -> Option<String> {
+    let path = std::env::var_os("SECGATE_REGISTRY_ENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target/registry.env"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = format!(
+                "the local registries are not running ({}: {e}): run scripts/registry/start.sh",
+                path.display()
+            );
+            if ci_support::under_ci() {
+                panic!("{msg}");
+            }
+            eprintln!("\n!!!!! SKIPPED the image template tests: {msg} !!!!!\n");
+            return None;
+        }
+    };
+    let plain = text
+        .lines()
+        .find_map(|l| l.strip_prefix("SECGATE_REGISTRY_PLAIN="))
+        .unwrap_or_else(|| panic!("{} has no SECGATE_REGISTRY_PLAIN", path.display()))
+        .trim()
+        .to_string();
+    Some(plain)
+}
+
+/// The image-gate project with a fresh key pair (the public key committed, the
+/// private one returned for the TEST_SIGNING_KEY variable) and its own repository.
+fn image_project() -> (Project, String, String) {
+    let p = project("image-gate");
+    let key = p.dir().join("cosign.key");
+    let sh = |cmd: &str| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(p.dir())
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    sh("openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out cosign.key");
+    sh("openssl ec -in cosign.key -pubout -out cosign.pub 2>/dev/null");
+    let private = std::fs::read_to_string(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    commit_all(p.dir(), "the verification key");
+    let name = p
+        .dir()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "");
+    (p, private, format!("tests/{name}"))
+}
+
+fn image_vars<'a>(registry: &'a str, repo: &'a str, key: &'a str, sign: bool) -> Vec<(&'a str, &'a str)> {
+    let mut vars = vec![
+        ("TEST_REGISTRY", registry),
+        ("TEST_REPO", repo),
+        ("TEST_SIGNING_KEY", key),
+    ];
+    if sign {
+        // The sign job runs on protected refs only (protected_only: true).
+        vars.push(("CI_COMMIT_REF_PROTECTED", "true"));
+    }
+    vars
+}
+
+#[test]
+fn image_gate_verifies_the_signed_image_and_the_manifests() {
+    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(registry) = local_registry() else { return };
+    let (p, key, repo) = image_project();
+    let run = p.run(&glci, &[], &image_vars(&registry, &repo, &key, true));
+    run.assert_schema_validated();
+    run.assert_job("build", Status::Pass, None);
+    run.assert_job("secgate-image-sign", Status::Pass, None);
+    run.assert_job("secgate-image", Status::Pass, None);
+    let log = run.log("secgate-image");
+    assert!(log.contains("deploy/app.yaml"), "the manifests were verified:\n{log}");
+    assert!(log.contains("every image verified"), "{log}");
+    assert!(!run.output.contains("PRIVATE KEY"), "the signing key is never printed");
+}
+
+#[test]
+fn image_gate_fails_an_unsigned_image_and_warn_rollout_lets_it_pass_with_a_warning() {
+    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(registry) = local_registry() else { return };
+    let (p, key, repo) = image_project();
+    // Not a protected ref: the sign job is not in the pipeline.
+    let run = p.run(&glci, &[], &image_vars(&registry, &repo, &key, false));
+    assert!(!run.jobs.contains_key("secgate-image-sign"), "{:?}", run.jobs);
+    run.assert_job("secgate-image", Status::Fail, Some(1));
+    let warn = p.run(
+        &glci,
+        &["--file", ".gitlab-ci-warn.yml"],
+        &image_vars(&registry, &repo, &key, false),
+    );
+    warn.assert_job("secgate-image", Status::Warn, Some(1));
+}
+
+#[test]
+fn image_gate_fails_closed_without_the_build_jobs_digest_even_in_warn_mode() {
+    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(registry) = local_registry() else { return };
+    let (p, key, repo) = image_project();
+    let mut vars = image_vars(&registry, &repo, &key, false);
+    vars.push(("NO_DIGEST", "true"));
+    let run = p.run(&glci, &["--file", ".gitlab-ci-warn.yml"], &vars);
+    run.assert_job("secgate-image", Status::Fail, Some(2));
+    assert!(
+        run.log("secgate-image").contains("SECGATE_IMAGE_DIGEST is not set"),
+        "{}",
+        run.log("secgate-image")
+    );
 }
