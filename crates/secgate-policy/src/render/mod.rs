@@ -18,15 +18,28 @@
 //! secret-detection finding is never rendered (it may quote the match).
 //! `docs/outputs.md` documents each output field by field.
 
+mod code_quality;
+mod dotenv;
 mod gitlab;
+mod json;
+mod junit;
+mod markdown;
 mod sarif;
+mod terminal;
 mod time;
+
+pub use code_quality::{code_quality, code_quality_path, code_quality_severity};
+pub use dotenv::dotenv;
 
 pub use gitlab::{
     gitlab_report_file_name, gitlab_report_kind, gitlab_security_report, gitlab_security_report_at,
     gitlab_security_reports, gitlab_security_reports_at, vulnerability_uuid, GITLAB_SCHEMA_VERSION,
 };
+pub use json::{json, JSON_SCHEMA_VERSION};
+pub use junit::junit;
+pub use markdown::{markdown, MARKDOWN_MAX_FINDINGS};
 pub use sarif::{sarif, sarif_log, sarif_security_severity, SARIF_FINGERPRINT_KEY};
+pub use terminal::{terminal, TerminalOptions};
 pub use time::Timestamp;
 
 use crate::verdict::{Judged, Outcome};
@@ -102,6 +115,19 @@ pub(crate) fn stable_place(f: &Finding) -> String {
     }
 }
 
+/// [`stable_place`] with the line, for people (`app/db.py:42`,
+/// `config/prod.env:3 @ 9f1c2e3d4b5a`).
+pub(crate) fn place_with_line(f: &Finding) -> String {
+    match (&f.location, f.location.line()) {
+        (Location::Source { file, .. }, Some(l)) => format!("{}:{l}", normalize_path(file)),
+        (Location::Secret { file, commit, .. }, Some(l)) => match commit {
+            Some(c) => format!("{}:{l} @ {}", normalize_path(file), &c[..c.len().min(12)]),
+            None => format!("{}:{l}", normalize_path(file)),
+        },
+        _ => stable_place(f),
+    }
+}
+
 fn package_label(name: &str, version: Option<&str>) -> String {
     match version {
         Some(v) if !v.is_empty() => format!("{name}@{v}"),
@@ -172,7 +198,6 @@ pub(crate) fn output_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 }
 
 /// Judged findings in output order: failures first, then by [`output_order`].
-#[allow(dead_code)] // used by the verdict renderers
 pub(crate) fn judged_in_order(v: &[Judged]) -> Vec<&Judged> {
     let mut out: Vec<&Judged> = v.iter().collect();
     out.sort_by(|a, b| {
@@ -216,7 +241,6 @@ pub(crate) fn outcome_reason(o: &Outcome) -> String {
 }
 
 /// Counts of a verdict's findings, per outcome and per severity.
-#[allow(dead_code)] // used by the verdict renderers
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Counts {
     pub total: usize,
@@ -228,13 +252,11 @@ pub(crate) struct Counts {
     pub by_severity: [[usize; 5]; 6],
 }
 
-#[allow(dead_code)] // used by the verdict renderers
 pub(crate) fn severity_index(s: Severity) -> usize {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(5)
 }
 
 impl Counts {
-    #[allow(dead_code)] // used by the verdict renderers
     pub(crate) fn of(findings: &[Judged]) -> Counts {
         let mut c = Counts::default();
         for j in findings {

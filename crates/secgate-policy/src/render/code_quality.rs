@@ -1,0 +1,121 @@
+//! GitLab Code Quality JSON (the Free-tier merge request widget).
+//!
+//! One entry per judged finding that is not exempted (failed, passed and
+//! existing: the widget compares with the target branch's artifact by
+//! fingerprint and shows what is new), deduplicated by fingerprint.
+
+use super::{judged_in_order, one_line, outcome_reason, rule_key, stable_place, truncate};
+use crate::verdict::{Outcome, Verdict};
+use secgate_core::fingerprint::normalize_path;
+use secgate_core::{Finding, Location, Severity};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// GitLab's Code Quality severity for a severity: critical `blocker`, high
+/// `critical`, medium `major`, low `minor`, info `info`; unknown `major`
+/// (an unrated finding is not played down).
+pub fn code_quality_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "blocker",
+        Severity::High => "critical",
+        Severity::Medium | Severity::Unknown => "major",
+        Severity::Low => "minor",
+        Severity::Info => "info",
+    }
+}
+
+/// The file used for findings that are not in a file of the project: the
+/// pipeline definition, present in every GitLab project.
+const PIPELINE_FILE: &str = ".gitlab-ci.yml";
+
+/// Where a finding is placed in the Code Quality report: `(path, line)`, the
+/// path relative to `project_dir` (GitLab drops entries without a path).
+///
+/// - source, secret: the file and line (line 1 when unknown);
+/// - dependency: its manifest or lock file, line 1; `.gitlab-ci.yml` when unknown;
+/// - container: `Dockerfile` (or `Containerfile`) when `project_dir` has one, else `.gitlab-ci.yml`, line 1;
+/// - DAST, resource, none: `.gitlab-ci.yml`, line 1.
+pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u32) {
+    let line = f.location.line().filter(|l| *l >= 1).unwrap_or(1);
+    match &f.location {
+        Location::Source { file, .. } | Location::Secret { file, .. } => {
+            (relative(file, project_dir), line)
+        }
+        Location::Dependency {
+            file: Some(file), ..
+        } if !file.trim().is_empty() => (relative(file, project_dir), 1),
+        Location::Container { .. } => {
+            let found = project_dir.and_then(|d| {
+                ["Dockerfile", "Containerfile"]
+                    .into_iter()
+                    .find(|n| d.join(n).is_file())
+            });
+            (found.unwrap_or(PIPELINE_FILE).to_string(), 1)
+        }
+        _ => (PIPELINE_FILE.to_string(), 1),
+    }
+}
+
+fn relative(file: &str, project_dir: Option<&Path>) -> String {
+    let file = file.trim();
+    if let Some(dir) = project_dir {
+        let d = dir.to_string_lossy().replace('\\', "/");
+        let d = d.trim_end_matches('/');
+        let f = file.replace('\\', "/");
+        if !d.is_empty() {
+            if let Some(rest) = f.strip_prefix(d) {
+                if rest.starts_with('/') {
+                    return normalize_path(rest);
+                }
+            }
+        }
+    }
+    normalize_path(file)
+}
+
+fn description(f: &Finding, o: &Outcome) -> String {
+    let title = one_line(&f.title);
+    let mut d = match f.primary_id() {
+        Some(id) if !title.contains(&id) => format!("{id}: {title}"),
+        _ => title,
+    };
+    match &f.location {
+        Location::Source { .. } | Location::Secret { .. } => {}
+        _ => d.push_str(&format!(" ({})", stable_place(f))),
+    }
+    if !f.fix.fixed_versions.is_empty() {
+        d.push_str(&format!("; fixed in {}", f.fix.fixed_versions.join(", ")));
+    }
+    d.push_str(&format!(" [{}]", outcome_reason(o)));
+    truncate(&d, 4096)
+}
+
+/// The GitLab Code Quality report of a verdict (a JSON array), for
+/// `artifacts:reports:codequality`. Paths are relative to `project_dir`
+/// (`CI_PROJECT_DIR`); see [`code_quality_path`] for findings not in a file.
+pub fn code_quality(v: &Verdict, project_dir: Option<&Path>) -> Value {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for j in judged_in_order(&v.findings) {
+        if matches!(j.outcome, Outcome::Exempted { .. }) {
+            continue;
+        }
+        if !seen.insert(j.finding.fingerprint) {
+            continue;
+        }
+        let f = &j.finding;
+        let (path, line) = code_quality_path(f, project_dir);
+        out.push(json!({
+            "type": "issue",
+            "check_name": rule_key(f),
+            "description": description(f, &j.outcome),
+            "categories": ["Security"],
+            "severity": code_quality_severity(f.severity),
+            "fingerprint": f.fingerprint.to_hex(),
+            "engine_name": f.scanner.id,
+            "location": {"path": path, "lines": {"begin": line}},
+        }));
+    }
+    Value::Array(out)
+}
