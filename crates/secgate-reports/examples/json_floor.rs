@@ -16,7 +16,10 @@ fn main() {
     let bytes = std::fs::read(path).expect("read");
     let t = Instant::now();
     let n = if parse {
-        secgate_reports::parse(&bytes).expect("parse").findings.len()
+        secgate_reports::parse(&bytes)
+            .expect("parse")
+            .findings
+            .len()
     } else {
         let _: IgnoredAny = serde_json::from_slice(&bytes).expect("json");
         0

@@ -51,7 +51,10 @@ pub(crate) struct TopObject {
     pub trivy_metadata: Option<trivy::Metadata>,
     #[serde(rename = "Results")]
     pub trivy_results: Option<Option<Vec<trivy::TrivyResult>>>,
-    #[serde(rename = "ExperimentalModifiedFindings", deserialize_with = "lenient::list")]
+    #[serde(
+        rename = "ExperimentalModifiedFindings",
+        deserialize_with = "lenient::list"
+    )]
     pub trivy_modified_findings: Vec<trivy::ModifiedFinding>,
     #[serde(rename = "ClusterName", deserialize_with = "lenient::text")]
     pub trivy_cluster_name: Option<String>,
@@ -127,9 +130,17 @@ impl<'de> Deserialize<'de> for ArrayItem {
         let is_trivy = obj.contains_key("Target")
             || obj.contains_key("Vulnerabilities")
             || obj.contains_key("Misconfigurations");
-        let is_leak = ["RuleID", "rule", "offender", "Match", "Secret", "leakURL", "lineNumber"]
-            .iter()
-            .any(|k| obj.contains_key(*k));
+        let is_leak = [
+            "RuleID",
+            "rule",
+            "offender",
+            "Match",
+            "Secret",
+            "leakURL",
+            "lineNumber",
+        ]
+        .iter()
+        .any(|k| obj.contains_key(*k));
         if is_trivy {
             trivy::TrivyResult::deserialize(value)
                 .map(|r| ArrayItem::Trivy(Box::new(r)))
@@ -141,7 +152,10 @@ impl<'de> Deserialize<'de> for ArrayItem {
         } else {
             let mut keys: Vec<&str> = obj.keys().map(String::as_str).take(6).collect();
             keys.sort_unstable();
-            Ok(ArrayItem::Other(format!("an object with keys {}", keys.join(", "))))
+            Ok(ArrayItem::Other(format!(
+                "an object with keys {}",
+                keys.join(", ")
+            )))
         }
     }
 }
@@ -202,9 +216,8 @@ impl<'de> Deserialize<'de> for Top {
             fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Top, A::Error> {
                 let counting = CountingMap { inner: a, count: 0 };
                 let mut obj = CountingAccess(counting);
-                let mut top = TopObject::deserialize(de::value::MapAccessDeserializer::new(
-                    &mut obj,
-                ))?;
+                let mut top =
+                    TopObject::deserialize(de::value::MapAccessDeserializer::new(&mut obj))?;
                 top.key_count = obj.0.count;
                 Ok(Top::Object(Box::new(top)))
             }

@@ -213,7 +213,12 @@ fn window(bytes: &[u8], line: usize, column: usize) -> (String, usize, Option<So
     let start_line = line.saturating_sub(BEFORE).max(1);
     let mut out = String::new();
     let mut span = None;
-    for (i, l) in text.lines().enumerate().skip(start_line - 1).take(BEFORE + 3) {
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .skip(start_line - 1)
+        .take(BEFORE + 3)
+    {
         let n = i + 1;
         // Keep long (minified) lines short, centred on the column.
         let (piece, shift) = if l.len() > MAX_LINE && n == line {
@@ -236,8 +241,14 @@ fn window(bytes: &[u8], line: usize, column: usize) -> (String, usize, Option<So
             (l, 0)
         };
         if n == line {
-            let col0 = column.saturating_sub(1).saturating_sub(shift).min(piece.len());
-            span = Some(SourceSpan::from((out.len() + col0, 1usize.min(piece.len() - col0))));
+            let col0 = column
+                .saturating_sub(1)
+                .saturating_sub(shift)
+                .min(piece.len());
+            span = Some(SourceSpan::from((
+                out.len() + col0,
+                1usize.min(piece.len() - col0),
+            )));
         }
         out.push_str(piece);
         out.push('\n');

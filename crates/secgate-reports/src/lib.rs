@@ -128,7 +128,10 @@ fn guess_format(bytes: &[u8]) -> Option<Format> {
     let head = String::from_utf8_lossy(head);
     if head.contains("\"runs\"") || head.contains("sarif") {
         Some(Format::Sarif)
-    } else if head.contains("\"SchemaVersion\"") || head.contains("\"Results\"") || head.contains("\"Target\"") {
+    } else if head.contains("\"SchemaVersion\"")
+        || head.contains("\"Results\"")
+        || head.contains("\"Target\"")
+    {
         Some(Format::TrivyJson)
     } else if head.contains("\"vulnerabilities\"") || head.contains("\"scan\"") {
         Some(Format::GitlabSecurity)
@@ -216,7 +219,10 @@ fn check_category(report: &Report, expected: &Category) -> Result<(), ParseError
         format!(
             "a {} report of {}",
             report.format,
-            cats.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            cats.iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     Err(ParseError::WrongType {
@@ -233,13 +239,19 @@ mod tests {
     fn empty_and_whitespace_are_errors() {
         assert!(matches!(parse(b""), Err(ParseError::Empty { .. })));
         assert!(matches!(parse(b" \n\t"), Err(ParseError::Empty { .. })));
-        assert!(matches!(parse(b"\xEF\xBB\xBF"), Err(ParseError::Empty { .. })));
+        assert!(matches!(
+            parse(b"\xEF\xBB\xBF"),
+            Err(ParseError::Empty { .. })
+        ));
     }
 
     #[test]
     fn null_needs_a_hint() {
         assert!(matches!(parse(b"null"), Err(ParseError::Null)));
-        assert!(matches!(parse(b"[]"), Err(ParseError::UnknownFormat { .. })));
+        assert!(matches!(
+            parse(b"[]"),
+            Err(ParseError::UnknownFormat { .. })
+        ));
         let opts = ParseOptions {
             format_hint: Some(Format::GitleaksJson),
             ..Default::default()
@@ -263,13 +275,22 @@ mod tests {
 
     #[test]
     fn scalars_and_unknown_objects_are_rejected() {
-        assert!(matches!(parse(b"42"), Err(ParseError::UnknownFormat { .. })));
-        assert!(matches!(parse(b"{}"), Err(ParseError::UnknownFormat { .. })));
+        assert!(matches!(
+            parse(b"42"),
+            Err(ParseError::UnknownFormat { .. })
+        ));
+        assert!(matches!(
+            parse(b"{}"),
+            Err(ParseError::UnknownFormat { .. })
+        ));
         assert!(matches!(
             parse(br#"{"hello": "world"}"#),
             Err(ParseError::UnknownFormat { .. })
         ));
-        assert!(matches!(parse(b"\xFF\xFEx"), Err(ParseError::Encoding { .. })));
+        assert!(matches!(
+            parse(b"\xFF\xFEx"),
+            Err(ParseError::Encoding { .. })
+        ));
     }
 
     #[test]

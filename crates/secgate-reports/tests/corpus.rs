@@ -48,7 +48,10 @@ fn corpus_dir() -> Option<PathBuf> {
             if p.is_dir() {
                 Some(p)
             } else {
-                eprintln!("corpus not found at {} and SECGATE_CORPUS unset: skipped", p.display());
+                eprintln!(
+                    "corpus not found at {} and SECGATE_CORPUS unset: skipped",
+                    p.display()
+                );
                 None
             }
         }
@@ -169,7 +172,10 @@ fn every_corpus_report_parses_as_expected() {
             match (exp.outcome.strip_prefix("reject:"), result) {
                 (Some(kind), Err(e)) => {
                     if reject_kind(&e) != kind {
-                        failures.push(format!("{rel}: rejected as {} ({e}), expected {kind}", reject_kind(&e)));
+                        failures.push(format!(
+                            "{rel}: rejected as {} ({e}), expected {kind}",
+                            reject_kind(&e)
+                        ));
                     }
                     // The diagnostic must render with the file name.
                     let located = e.located(&rel, &bytes);
@@ -180,7 +186,9 @@ fn every_corpus_report_parses_as_expected() {
                     r.format,
                     r.findings.len()
                 )),
-                (None, Err(e)) => failures.push(format!("{rel}: expected {}, got error: {e}", exp.outcome)),
+                (None, Err(e)) => {
+                    failures.push(format!("{rel}: expected {}, got error: {e}", exp.outcome))
+                }
                 (None, Ok(r)) => {
                     let want = format_by_name(&exp.outcome);
                     if r.format != want {
@@ -188,17 +196,27 @@ fn every_corpus_report_parses_as_expected() {
                     }
                     if let Some(n) = exp.findings {
                         if r.findings.len() != n {
-                            failures.push(format!("{rel}: {} findings, expected {n}", r.findings.len()));
+                            failures.push(format!(
+                                "{rel}: {} findings, expected {n}",
+                                r.findings.len()
+                            ));
                         }
                     }
                     if let Some(c) = &exp.category {
-                        let got = r.category.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "none".into());
+                        let got = r
+                            .category
+                            .as_ref()
+                            .map(|c| c.as_str().to_string())
+                            .unwrap_or_else(|| "none".into());
                         if &got != c {
                             failures.push(format!("{rel}: category {got}, expected {c}"));
                         }
                     }
                     if exp.failed == r.status.succeeded() {
-                        failures.push(format!("{rel}: scan status {:?}, expected failed={}", r.status, exp.failed));
+                        failures.push(format!(
+                            "{rel}: scan status {:?}, expected failed={}",
+                            r.status, exp.failed
+                        ));
                     }
                     for f in &r.findings {
                         if f.fingerprint == secgate_core::Fingerprint::ZERO {
@@ -219,5 +237,10 @@ fn every_corpus_report_parses_as_expected() {
         failures.push(format!("{k}: listed but not in the corpus"));
     }
     assert!(seen > 0, "no corpus file was checked");
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
