@@ -1,0 +1,452 @@
+//! One test per SARIF quirk, each with a small inline log.
+
+use super::{ids_in_tag, uri_to_path, vuln_ids_in};
+use crate::{parse, ParseError};
+use secgate_core::{Category, Confidence, Format, Identifier, Location, Severity};
+
+fn log(runs: &str) -> Vec<u8> {
+    format!(r#"{{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":{runs}}}"#).into_bytes()
+}
+
+fn one(run_body: &str) -> secgate_core::Report {
+    parse(&log(&format!("[{run_body}]"))).unwrap()
+}
+
+#[test]
+fn minimal_result_in_source() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"semgrep","version":"1.0","rules":[{"id":"r1","shortDescription":{"text":"Short"},"fullDescription":{"text":"Full"},"helpUri":"https://x/r1","properties":{"tags":["external/cwe/cwe-079","OWASP-A03:2021-Injection"],"precision":"high"}}]}},
+      "results":[{"ruleId":"r1","ruleIndex":0,"level":"error","message":{"text":"Bad thing"},
+        "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a%20b.py","uriBaseId":"%SRCROOT%"},"region":{"startLine":3,"endLine":4,"snippet":{"text":"eval(x)"}}}}],
+        "partialFingerprints":{"primaryLocationLineHash":"abc:1"}}]}"#,
+    );
+    assert_eq!(r.format, Format::Sarif);
+    assert_eq!(r.category, Some(Category::Sast));
+    assert!(r.status.succeeded());
+    let f = &r.findings[0];
+    assert_eq!(f.title, "Bad thing");
+    assert_eq!(f.severity, Severity::High);
+    assert_eq!(f.original_severity.as_deref(), Some("error"));
+    assert_eq!(f.confidence, Confidence::High);
+    assert_eq!(f.rule_id.as_deref(), Some("r1"));
+    assert!(f.identifiers.contains(&Identifier::Cwe(79)));
+    assert!(f
+        .identifiers
+        .iter()
+        .any(|i| matches!(i, Identifier::Owasp(_))));
+    assert_eq!(f.description.as_deref(), Some("Full"));
+    assert_eq!(f.links[0].url, "https://x/r1");
+    assert_eq!(f.source_id.as_deref(), Some("abc:1"));
+    assert_eq!(
+        f.location,
+        Location::Source {
+            file: "src/a b.py".into(),
+            start_line: Some(3),
+            end_line: Some(4),
+            snippet: Some("eval(x)".into())
+        }
+    );
+    assert_eq!(r.scanners[0].id, "semgrep");
+    assert_eq!(r.scanners[0].version.as_deref(), Some("1.0"));
+}
+
+#[test]
+fn level_fallbacks() {
+    let r = one(r#"{"tool":{"driver":{"name":"t","rules":[
+        {"id":"a","defaultConfiguration":{"level":"note"}},
+        {"id":"b","properties":{"problem.severity":"recommendation"}},
+        {"id":"c"}]}},
+      "results":[{"ruleId":"a","message":{"text":"m"}},{"ruleId":"b","message":{"text":"m"}},
+                 {"ruleId":"c","message":{"text":"m"}},{"ruleId":"c","level":"none","message":{"text":"m"}}]}"#);
+    let s: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+    assert_eq!(
+        s,
+        vec![
+            Severity::Low,
+            Severity::Low,
+            Severity::Medium,
+            Severity::Info
+        ]
+    );
+    assert_eq!(r.findings[2].original_severity, None);
+}
+
+#[test]
+fn security_severity_number_string_or_word() {
+    let r = one(r#"{"tool":{"driver":{"name":"t","rules":[
+        {"id":"a","properties":{"security-severity":"9.8"}},
+        {"id":"b","properties":{"security-severity":7.5}},
+        {"id":"c","properties":{"security-severity":"HIGH"}},
+        {"id":"d","properties":{"security-severity":"bogus"}}]}},
+      "results":[{"ruleId":"a","level":"note","message":{"text":"m"}},{"ruleId":"b","message":{"text":"m"}},
+                 {"ruleId":"c","message":{"text":"m"}},{"ruleId":"d","level":"note","message":{"text":"m"}},
+                 {"ruleId":"d","message":{"text":"m"},"properties":{"security-severity":"4.0"}}]}"#);
+    let s: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+    assert_eq!(
+        s,
+        vec![
+            Severity::Critical,
+            Severity::High,
+            Severity::High,
+            Severity::Low,
+            Severity::Medium
+        ]
+    );
+    assert_eq!(r.findings[0].original_severity.as_deref(), Some("9.8"));
+}
+
+#[test]
+fn pass_informational_and_not_applicable_are_not_findings() {
+    let r = one(r#"{"tool":{"driver":{"name":"t"}},"results":[
+        {"ruleId":"a","kind":"pass","message":{"text":"ok"}},
+        {"ruleId":"a","kind":"informational","message":{"text":"i"}},
+        {"ruleId":"a","kind":"notApplicable","message":{"text":"n"}},
+        {"ruleId":"a","kind":"fail","message":{"text":"bad"}},
+        {"ruleId":"a","kind":"review","message":{"text":"look"}}]}"#);
+    assert_eq!(r.findings.len(), 2);
+    assert!(
+        r.notes.iter().any(|n| n.contains("`pass`")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn failed_invocation_is_a_failed_scan_with_messages() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"ESLint"}},"invocations":[{"executionSuccessful":false,
+        "toolConfigurationNotifications":[{"level":"error","message":{"text":"Parsing error: x"}}]}],"results":[]}"#,
+    );
+    match &r.status {
+        secgate_core::ScanStatus::Failed { reasons } => {
+            assert!(reasons[0].contains("Parsing error: x"), "{reasons:?}")
+        }
+        s => panic!("{s:?}"),
+    }
+}
+
+#[test]
+fn error_notification_without_success_flag_fails_and_with_it_is_noted() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t"}},"invocations":[{"toolExecutionNotifications":[{"level":"error","message":{"text":"cannot load"}}]}],"results":[]}"#,
+    );
+    assert!(!r.status.succeeded());
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t"}},"invocations":[{"executionSuccessful":true,"toolExecutionNotifications":[{"level":"error","message":{"text":"rule disabled"}}]}],"results":[]}"#,
+    );
+    assert!(r.status.succeeded());
+    assert!(r.notes.iter().any(|n| n.contains("rule disabled")));
+}
+
+#[test]
+fn missing_results_and_no_runs_fail_closed() {
+    let r = one(r#"{"tool":{"driver":{"name":"t"}}}"#);
+    assert!(!r.status.succeeded());
+    let r = one(r#"{"tool":{"driver":{"name":"t"}},"results":null}"#);
+    assert!(!r.status.succeeded());
+    let r = parse(&log("[]")).unwrap();
+    assert!(!r.status.succeeded());
+    let r = one(r#"{"tool":{"driver":{"name":"t"}},"results":[]}"#);
+    assert!(r.status.succeeded());
+    assert!(r.findings.is_empty());
+}
+
+#[test]
+fn results_of_the_wrong_type_is_a_located_shape_error() {
+    let e = parse(b"{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"x\"}},\n\"results\": 42}]}").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ParseError::Shape {
+                format: Format::Sarif,
+                line: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn sarif_1_is_unsupported_with_advice() {
+    let e =
+        parse(br#"{"version":"1.0.0","runs":[{"tool":{"name":"x"},"results":[]}]}"#).unwrap_err();
+    assert!(matches!(e, ParseError::Unsupported { .. }));
+    assert!(e.to_string().contains("multitool"), "{e}");
+}
+
+#[test]
+fn versions_2_0_drafts_2_2_and_absent_are_read() {
+    for v in [
+        r#""version":"2.0.0","#,
+        r#""version":"2.0.0-csd.2.beta.2019-01-24","#,
+        r#""version":"2.2","#,
+        "",
+    ] {
+        let text = format!(
+            r#"{{{v}"runs":[{{"tool":{{"driver":{{"name":"t"}}}},"results":[{{"ruleId":"a","message":{{"text":"m"}}}}]}}]}}"#
+        );
+        let r = parse(text.as_bytes()).unwrap();
+        assert_eq!(r.findings.len(), 1, "{v}");
+    }
+}
+
+#[test]
+fn draft_2_0_tool_name_resources_rules_file_location_and_suppression_states() {
+    let r = parse(br#"{"version":"2.0.0","runs":[{"tool":{"name":"CodeScanner","semanticVersion":"2.1.0"},
+      "resources":{"rules":{"C1":{"shortDescription":{"text":"Uninitialised"},"messageStrings":{"default":"Variable \"{0}\" unset."}}}},
+      "results":[{"ruleId":"C1","suppressionStates":["suppressedInSource"],"message":{"messageId":"x"},
+        "locations":[{"physicalLocation":{"fileLocation":{"uri":"file:///home/a/list.h"},"region":{"startLine":15}}}]}]}]}"#).unwrap();
+    let f = &r.findings[0];
+    assert_eq!(r.scanners[0].name, "CodeScanner");
+    assert_eq!(r.scanners[0].version.as_deref(), Some("2.1.0"));
+    assert_eq!(f.title, "Uninitialised");
+    assert!(f.suppressed);
+    assert_eq!(f.location.file(), Some("/home/a/list.h"));
+}
+
+#[test]
+fn message_strings_with_arguments() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t","rules":[{"id":"C1","messageStrings":{"default":{"text":"Variable \"{0}\" at {1}."}}}]}},
+      "results":[{"ruleId":"C1","ruleIndex":0,"message":{"id":"default","arguments":["ptr","0"]}}]}"#,
+    );
+    assert_eq!(r.findings[0].title, "Variable \"ptr\" at 0.");
+}
+
+#[test]
+fn rules_in_extensions_by_tool_component_index() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"d0"}]},
+        "extensions":[{"name":"pack","rules":[{"id":"e0"},{"id":"js/xss","shortDescription":{"text":"XSS"},"properties":{"tags":["external/cwe/cwe-079"]}}]}]},
+      "results":[{"ruleId":"js/xss","rule":{"id":"js/xss","index":1,"toolComponent":{"index":0}},"message":{"text":"m"}},
+                 {"ruleId":"js/xss","message":{"text":"m"}}]}"#,
+    );
+    for f in &r.findings {
+        assert!(f.identifiers.contains(&Identifier::Cwe(79)), "{f:?}");
+    }
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
+}
+
+#[test]
+fn rule_index_out_of_range_or_minus_one_falls_back_to_id_and_is_noted() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t","rules":[{"id":"a","defaultConfiguration":{"level":"error"}}]}},
+      "results":[{"ruleId":"a","ruleIndex":7,"message":{"text":"m"}},{"ruleId":"a","ruleIndex":-1,"message":{"text":"m"}},
+                 {"rule":{"id":"a","index":0,"toolComponent":{"index":3}},"message":{"text":"m"}}]}"#,
+    );
+    for f in &r.findings {
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(f.rule_id.as_deref(), Some("a"));
+    }
+    assert!(
+        r.notes.iter().any(|n| n.contains("ruleIndex 7")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("ruleIndex -1")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("toolComponent.index 3")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn rule_id_mismatch_is_noted_and_rule_id_wins() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t"}},"results":[{"ruleId":"TST1","rule":{"id":"TST2"},"message":{"text":"m"}},{"message":{"text":"neither"}}]}"#,
+    );
+    assert_eq!(r.findings[0].rule_id.as_deref(), Some("TST1"));
+    assert_eq!(r.findings[1].rule_id, None);
+    assert_eq!(r.findings[1].title, "neither");
+    assert!(r.notes.iter().any(|n| n.contains("differs")));
+}
+
+#[test]
+fn fingerprints_as_objects_are_tolerated() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"bd"}},"results":[{"ruleId":"a","message":{"text":"m"},
+        "fingerprints":{"csvRowSha256":{"value":"x"}},"partialFingerprints":{"p":"pp"}}]}"#,
+    );
+    assert_eq!(r.findings[0].source_id.as_deref(), Some("pp"));
+}
+
+#[test]
+fn suppressions_2_1() {
+    let r = one(r#"{"tool":{"driver":{"name":"t"}},"results":[
+        {"ruleId":"a","message":{"text":"1"},"suppressions":[{"kind":"inSource"}]},
+        {"ruleId":"a","message":{"text":"2"},"suppressions":[]},
+        {"ruleId":"a","message":{"text":"3"},"suppressions":[{"kind":"external","status":"rejected"}]},
+        {"ruleId":"a","message":{"text":"4"},"suppressions":[{"kind":"external","status":"accepted"}]},
+        {"ruleId":"a","message":{"text":"5"}}]}"#);
+    let s: Vec<bool> = r.findings.iter().map(|f| f.suppressed).collect();
+    assert_eq!(s, vec![true, false, false, true, false]);
+}
+
+#[test]
+fn locations_absent_empty_logical_and_odd_uris() {
+    let r = one(r#"{"tool":{"driver":{"name":"t"}},
+      "originalUriBaseIds":{"ROOT":{"uri":"file:///work/"},"SRC":{"uri":"src/","uriBaseId":"ROOT"}},
+      "artifacts":[{"location":{"uri":"lib/x.c","uriBaseId":"SRC"}}],
+      "results":[
+        {"ruleId":"a","message":{"text":"1"}},
+        {"ruleId":"a","message":{"text":"2"},"locations":[]},
+        {"ruleId":"a","message":{"text":"3"},"locations":[{"logicalLocations":[{"fullyQualifiedName":"ns::f","kind":"function"}]}]},
+        {"ruleId":"a","message":{"text":"4"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"file:////src/a.js"}}}]},
+        {"ruleId":"a","message":{"text":"5"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"not a valid URI","uriBaseId":"%SRCROOT%"}}}]},
+        {"ruleId":"a","message":{"text":"6"},"locations":[{"physicalLocation":{"artifactLocation":{"index":0}}}]},
+        {"ruleId":"a","message":{"text":"7"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"ht%tp://x"}}}]}]}"#);
+    let l: Vec<&Location> = r.findings.iter().map(|f| &f.location).collect();
+    assert_eq!(l[0], &Location::None);
+    assert_eq!(l[1], &Location::None);
+    assert_eq!(
+        l[2],
+        &Location::Resource {
+            kind: Some("function".into()),
+            name: "ns::f".into()
+        }
+    );
+    assert_eq!(l[3].file(), Some("/src/a.js"));
+    assert_eq!(l[4].file(), Some("not a valid URI"));
+    assert_eq!(l[5].file(), Some("src/lib/x.c"));
+    assert_eq!(l[6].file(), Some("ht%tp://x"));
+}
+
+#[test]
+fn stacks_with_empty_frames_are_tolerated() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"t"}},"results":[{"message":{"text":"m"},"stacks":[{}],"codeFlows":[{}]}]}"#,
+    );
+    assert_eq!(r.findings.len(), 1);
+}
+
+#[test]
+fn tool_names_empty_or_null_and_several_runs() {
+    let r = parse(&log(r#"[{"tool":{"driver":{"name":""}},"results":[]},{"tool":{"driver":{"name":null}},"results":[]},
+        {"tool":{"driver":{"name":"A","semanticVersion":"v8.0.0"}},"results":[]}]"#)).unwrap();
+    assert_eq!(r.scanners.len(), 3);
+    assert_eq!(r.scanners[0].id, "unknown");
+    assert_eq!(r.scanners[1].id, "unknown");
+    assert_eq!(r.scanners[2].version.as_deref(), Some("v8.0.0"));
+}
+
+#[test]
+fn gitleaks_sarif_is_secret_detection_without_the_secret() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"gitleaks","semanticVersion":"v8.0.0","rules":[{"id":"aws"}]}},
+      "results":[{"message":{"text":"test-rule has detected secret for file auth.py: hunter2hunter2"},"ruleId":"test-rule",
+        "locations":[{"physicalLocation":{"artifactLocation":{"uri":"auth.py"},"region":{"startLine":1,"snippet":{"text":"hunter2hunter2"}}}}],
+        "partialFingerprints":{"commitSha":"abc123","email":"x@y"},"properties":{"offender":"hunter2hunter2"}}]}"#,
+    );
+    assert_eq!(r.category, Some(Category::SecretDetection));
+    let f = &r.findings[0];
+    assert_eq!(
+        f.location,
+        Location::Secret {
+            file: "auth.py".into(),
+            line: Some(1),
+            commit: Some("abc123".into())
+        }
+    );
+    let all = serde_json::to_string(&r).unwrap();
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+#[test]
+fn trivy_image_and_filesystem_and_dependency_tools() {
+    let r = one(
+        r#"{"tool":{"driver":{"name":"Trivy","rules":[{"id":"CVE-2019-1549","name":"OsPackageVulnerability","properties":{"security-severity":"5.3","tags":["vulnerability","security","MEDIUM"]}}]}},
+      "properties":{"imageName":"alpine:3.10"},
+      "results":[{"ruleId":"CVE-2019-1549","ruleIndex":0,"level":"warning","message":{"text":"Package: libssl1.1\nInstalled Version: 1.1.1c-r0\nVulnerability CVE-2019-1549"},
+        "locations":[{"physicalLocation":{"artifactLocation":{"uri":"alpine:3.10","uriBaseId":"ROOTPATH"},"region":{"startLine":1}}}]}]}"#,
+    );
+    assert_eq!(r.category, Some(Category::ContainerScanning));
+    let f = &r.findings[0];
+    assert_eq!(f.cves().collect::<Vec<_>>(), vec!["CVE-2019-1549"]);
+    assert_eq!(f.location.image(), Some("alpine:3.10"));
+    assert_eq!(f.location.package().unwrap().name, "libssl1.1");
+    assert_eq!(f.title, "Package: libssl1.1");
+
+    let r = one(
+        r#"{"tool":{"driver":{"name":"Trivy","rules":[{"id":"CVE-2021-33203","properties":{"tags":["vulnerability"]}}]}},
+      "results":[{"ruleId":"CVE-2021-33203","message":{"text":"Package: django\nInstalled Version: 1.11.29"},
+        "locations":[{"physicalLocation":{"artifactLocation":{"uri":"requirements.txt"}}}]}]}"#,
+    );
+    assert_eq!(r.category, Some(Category::DependencyScanning));
+    assert_eq!(r.findings[0].location.file(), Some("requirements.txt"));
+    assert_eq!(
+        r.findings[0].location.package().unwrap().version.as_deref(),
+        Some("1.11.29")
+    );
+
+    let r = one(
+        r#"{"tool":{"driver":{"name":"Grype"}},"results":[{"ruleId":"CVE-2008-0732-geronimo","message":{"text":"m"}}]}"#,
+    );
+    assert_eq!(r.category, Some(Category::DependencyScanning));
+    assert_eq!(
+        r.findings[0].cves().collect::<Vec<_>>(),
+        vec!["CVE-2008-0732"]
+    );
+}
+
+#[test]
+fn mixed_categories_have_no_report_category() {
+    let r = parse(&log(r#"[{"tool":{"driver":{"name":"gitleaks"}},"results":[{"ruleId":"a","message":{"text":"m"}}]},
+        {"tool":{"driver":{"name":"semgrep"}},"results":[{"ruleId":"b","message":{"text":"m"}}]}]"#)).unwrap();
+    assert_eq!(r.category, None);
+    assert_eq!(r.findings[0].category, Category::SecretDetection);
+    assert_eq!(r.findings[1].category, Category::Sast);
+}
+
+#[test]
+fn title_falls_back_for_long_messages() {
+    let long = "x".repeat(300);
+    let r = one(&format!(
+        r#"{{"tool":{{"driver":{{"name":"t","rules":[{{"id":"a","shortDescription":{{"text":"Short"}}}}]}}}},"results":[{{"ruleId":"a","message":{{"text":"{long}"}}}},{{"ruleId":"zz","message":{{"text":"{long}"}}}}]}}"#
+    ));
+    assert_eq!(r.findings[0].title, "Short");
+    assert!(r.findings[0]
+        .description
+        .as_deref()
+        .unwrap()
+        .starts_with("xxx"));
+    assert_eq!(r.findings[1].title.chars().count(), 201);
+}
+
+#[test]
+fn the_sarif_json_schema_is_not_a_sarif_log() {
+    let e = parse(br#"{"$schema":"http://json-schema.org/draft-07/schema#","title":"Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema","id":"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json","properties":{"runs":{"type":"array"}}}"#).unwrap_err();
+    assert!(matches!(e, ParseError::UnknownFormat { .. }), "{e:?}");
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(uri_to_path("file:///C:/src/a.c"), "C:/src/a.c");
+    assert_eq!(uri_to_path("file:///home/u/a.py"), "/home/u/a.py");
+    assert_eq!(uri_to_path("file:////src/x"), "/src/x");
+    assert_eq!(uri_to_path("a%2Fb%20c"), "a/b c");
+    assert_eq!(uri_to_path("bad%zz"), "bad%zz");
+    assert_eq!(
+        vuln_ids_in("x (alpine 3.10.2): libcrypto1.1-1.1.1c-r0 CVE-2019-1549"),
+        vec![Identifier::Cve("CVE-2019-1549".into())]
+    );
+    assert!(vuln_ids_in("XCVE-2019-1549").is_empty());
+    assert_eq!(
+        ids_in_tag("CWE-346: Origin Validation Error"),
+        vec![Identifier::Cwe(346)]
+    );
+    assert_eq!(
+        ids_in_tag("external/cwe/cwe-079"),
+        vec![Identifier::Cwe(79)]
+    );
+    assert!(ids_in_tag("security").is_empty());
+    assert!(matches!(
+        ids_in_tag("GHSA-jfh8-c2jp-5v3q")[0],
+        Identifier::Ghsa(_)
+    ));
+}
