@@ -201,12 +201,46 @@ struct CvssScores {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct CvssEntry {
-    #[serde(rename = "V2Score", deserialize_with = "lenient::number")]
+    #[serde(rename = "V2Score", deserialize_with = "score")]
     v2: Option<f64>,
-    #[serde(rename = "V3Score", deserialize_with = "lenient::number")]
+    #[serde(rename = "V3Score", deserialize_with = "score")]
     v3: Option<f64>,
-    #[serde(rename = "V40Score", deserialize_with = "lenient::number")]
+    #[serde(rename = "V40Score", deserialize_with = "score")]
     v40: Option<f64>,
+}
+
+/// A CVSS score: a JSON number (or a numeric string), read without going
+/// through text; `null` and non-numeric strings are no score.
+fn score<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a CVSS score")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v).filter(|v| v.is_finite()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl<'de> Deserialize<'de> for CvssScores {
