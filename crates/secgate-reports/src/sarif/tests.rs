@@ -450,3 +450,9 @@ fn helpers() {
         Identifier::Ghsa(_)
     ));
 }
+
+#[test]
+fn sarif_1_with_string_messages_is_still_unsupported_not_a_shape_error() {
+    let e = parse(br#"{"version":"1.0.0","runs":[{"tool":{"name":"x"},"results":[{"ruleId":"a","message":"Check fails.","locations":[]}]}]}"#).unwrap_err();
+    assert!(matches!(e, ParseError::Unsupported { .. }), "{e:?}");
+}
