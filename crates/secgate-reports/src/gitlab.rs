@@ -334,9 +334,9 @@ fn to_scanner(raw: RawScanner) -> Option<Scanner> {
     let id = raw.id.filter(|i| !i.trim().is_empty());
     let (id, name) = match (id, name) {
         (None, None) => return None,
-        (Some(id), None) => (Scanner::id_from_name(&id), id),
+        (Some(id), None) => (id.trim().to_ascii_lowercase(), id),
         (None, Some(name)) => (Scanner::id_from_name(&name), name),
-        (Some(id), Some(name)) => (Scanner::id_from_name(&id), name),
+        (Some(id), Some(name)) => (id.trim().to_ascii_lowercase(), name),
     };
     Some(
         Scanner {
