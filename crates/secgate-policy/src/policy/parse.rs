@@ -199,7 +199,7 @@ impl Ctx {
             }
             // A plain scalar YAML reads as a number (a ticket `1234`, a fingerprint of
             // digits, `1e5...`): keep the text as written.
-            Kind::Int(_) | Kind::Float(_) => self
+            Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => self
                 .text
                 .get(n.pos.offset..n.pos.offset + n.pos.len)
                 .map(|t| t.trim().trim_matches(['"', '\'']).to_string())
@@ -323,6 +323,9 @@ impl Ctx {
     fn rules(&mut self, entries: &[(String, &Node, &Node)], prefix: &str) -> Rules {
         let mut r = Rules::default();
         for (key, _k, v) in entries {
+            if matches!(v.kind, Kind::Null) {
+                continue; // `key:` or `key: null` leaves the default
+            }
             let what = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
             match key.as_str() {
                 "fail_on" => r.fail_on = self.threshold(v, &what),
@@ -636,6 +639,7 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
             _ => {}
         }
     }
+    cx.diags.sort_by_key(|d| (d.line, d.column));
     if cx.error_count() > 0 {
         return Err(PolicyError { file: name.to_string(), diagnostics: cx.diags });
     }
