@@ -82,7 +82,7 @@ impl Severity {
     }
 
     /// Maps a CVSS base score (v2, v3 or v4) or a SARIF `security-severity`:
-    /// >= 9.0 critical, >= 7.0 high, >= 4.0 medium, > 0 low, 0 info.
+    /// critical from 9.0, high from 7.0, medium from 4.0, low above 0, info at 0.
     /// Scores outside 0..=10 or NaN are unknown.
     pub fn from_cvss(score: f64) -> Severity {
         if !(0.0..=10.0).contains(&score) {
