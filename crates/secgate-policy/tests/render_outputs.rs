@@ -369,6 +369,15 @@ fn dotenv_is_valid_and_counts_match() {
         assert!(keys.insert(k.to_string()));
     }
     assert!(keys.len() <= 20, "GitLab's dotenv variable limit");
+    // Never a name the CI templates use for their inputs (dotenv wins over job variables).
+    for taken in [
+        "SECGATE_VERSION",
+        "SECGATE_FAIL_ON",
+        "SECGATE_POLICY",
+        "SECGATE_BASELINE",
+    ] {
+        assert!(!keys.contains(taken), "{taken}");
+    }
     assert!(env.contains("SECGATE_PASSED=false\n"));
     assert!(env.contains("SECGATE_FAILED=4\n"));
     assert!(env.contains("SECGATE_CRITICAL=2\n"));

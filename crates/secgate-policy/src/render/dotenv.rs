@@ -1,11 +1,11 @@
 //! A dotenv file of counts, for later jobs (`artifacts:reports:dotenv`).
 
-use super::{Counts, TOOL_VERSION};
+use super::Counts;
 use crate::verdict::Verdict;
 use secgate_core::Severity;
 
 /// The counts of a verdict as `KEY=value` lines (GitLab's dotenv report: plain
-/// values, no quotes, 16 variables, well under GitLab's limits):
+/// values, no quotes, 15 variables, well under GitLab's limits):
 ///
 /// | variable | value |
 /// |---|---|
@@ -19,7 +19,10 @@ use secgate_core::Severity;
 /// | `SECGATE_CRITICAL` ... `SECGATE_UNKNOWN` | findings of that severity, any outcome |
 /// | `SECGATE_PROBLEMS` | gate problems (missing scanners, expired exceptions...) |
 /// | `SECGATE_BLOCKING_PROBLEMS` | those that fail the gate |
-/// | `SECGATE_VERSION` | secgate's version |
+///
+/// Dotenv variables take precedence over the `variables:` of later jobs, so
+/// none of these names is one the secgate CI templates use as an input
+/// (`SECGATE_VERSION`, `SECGATE_FAIL_ON`, ... are not written).
 pub fn dotenv(v: &Verdict) -> String {
     let c = Counts::of(&v.findings);
     let mut lines = vec![
@@ -43,7 +46,6 @@ pub fn dotenv(v: &Verdict) -> String {
         "SECGATE_BLOCKING_PROBLEMS={}",
         v.problems.iter().filter(|p| p.blocking).count()
     ));
-    lines.push(format!("SECGATE_VERSION={TOOL_VERSION}"));
     let mut s = lines.join("\n");
     s.push('\n');
     s

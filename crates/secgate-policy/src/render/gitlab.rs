@@ -7,7 +7,8 @@
 
 use super::time::Timestamp;
 use super::{
-    one_line, output_order, rule_key, safe_description, truncate, TOOL_NAME, TOOL_URI, TOOL_VERSION,
+    one_line, rule_key, safe_description, sort_findings, truncate, TOOL_NAME, TOOL_URI,
+    TOOL_VERSION,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
@@ -154,7 +155,7 @@ fn render(
 ) -> Value {
     let kind = gitlab_report_kind(category);
     let mut sorted: Vec<(&Finding, Option<&Outcome>)> = items.to_vec();
-    sorted.sort_by(|a, b| output_order(a.0, b.0));
+    sort_findings(&mut sorted, |x| x.0);
     let mut seen = HashSet::new();
     sorted.retain(|(f, _)| seen.insert(f.fingerprint));
 

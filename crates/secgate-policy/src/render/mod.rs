@@ -185,26 +185,38 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     format!("{}{ell}", &s[..end])
 }
 
-/// Sorts findings for output: most severe first, then by rule, place and
-/// fingerprint, so that the output does not depend on the input order.
-pub(crate) fn output_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    b.severity
-        .cmp(&a.severity)
-        .then_with(|| rule_key(a).cmp(&rule_key(b)))
-        .then_with(|| stable_place(a).cmp(&stable_place(b)))
-        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
-        .then_with(|| a.location.line().cmp(&b.location.line()))
-        .then_with(|| a.scanner.id.cmp(&b.scanner.id))
+/// The output sort key of a finding: most severe first, then by rule, place,
+/// fingerprint, line and scanner, so that output does not depend on input order.
+pub(crate) type OrderKey = (
+    std::cmp::Reverse<Severity>,
+    String,
+    String,
+    secgate_core::Fingerprint,
+    Option<u32>,
+    String,
+);
+
+/// See [`OrderKey`].
+pub(crate) fn order_key(f: &Finding) -> OrderKey {
+    (
+        std::cmp::Reverse(f.severity),
+        rule_key(f),
+        stable_place(f),
+        f.fingerprint,
+        f.location.line(),
+        f.scanner.id.clone(),
+    )
 }
 
-/// Judged findings in output order: failures first, then by [`output_order`].
+/// Sorts items in output order, computing each key once.
+pub(crate) fn sort_findings<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding) {
+    items.sort_by_cached_key(|t| order_key(finding(t)));
+}
+
+/// Judged findings in output order: failures first, then by [`order_key`].
 pub(crate) fn judged_in_order(v: &[Judged]) -> Vec<&Judged> {
     let mut out: Vec<&Judged> = v.iter().collect();
-    out.sort_by(|a, b| {
-        outcome_rank(&a.outcome)
-            .cmp(&outcome_rank(&b.outcome))
-            .then_with(|| output_order(&a.finding, &b.finding))
-    });
+    out.sort_by_cached_key(|j| (outcome_rank(&j.outcome), order_key(&j.finding)));
     out
 }
 

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0: one run per scanner, rules deduplicated, secgate fingerprints.
 
 use super::{
-    one_line, output_order, rule_key, safe_description, stable_place, truncate, TOOL_NAME,
+    one_line, rule_key, safe_description, sort_findings, stable_place, truncate, TOOL_NAME,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
@@ -74,7 +74,7 @@ fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
     let runs: Vec<Value> = by_scanner
         .into_values()
         .map(|mut group| {
-            group.sort_by(|a, b| output_order(a.0, b.0));
+            sort_findings(&mut group, |x| x.0);
             run(&group)
         })
         .collect();
