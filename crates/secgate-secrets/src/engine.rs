@@ -53,6 +53,16 @@ pub struct Engine {
 }
 
 /// A hit before line/column resolution.
+/// A span no later (generic) rule may report: text a specific rule recognised
+/// but rejected (bad checksum, placeholder), or a decoded Kubernetes value.
+#[derive(Clone, Copy)]
+struct Veto {
+    start: usize,
+    end: usize,
+    /// Vetoes every rule, not only generic ones.
+    all: bool,
+}
+
 struct Raw {
     rule: usize,
     /// Offsets in the scanned buffer where the hit is reported.
@@ -335,13 +345,14 @@ impl Engine {
         };
         let lower = content.to_ascii_lowercase();
         let mut raws: Vec<Raw> = Vec::new();
-        self.scan_k8s_secret(content, &lower, path_ok.as_deref(), &mut raws);
+        let mut vetoes: Vec<Veto> = Vec::new();
+        self.scan_k8s_secret(content, &lower, path_ok.as_deref(), &mut raws, &mut vetoes);
         let mut last_line_start = usize::MAX;
-        let visit = |line_start: usize, raws: &mut Vec<Raw>| {
+        let mut visit = |line_start: usize, raws: &mut Vec<Raw>| {
             let line_end = memchr::memchr(b'\n', &content[line_start..])
                 .map(|i| line_start + i)
                 .unwrap_or(content.len());
-            self.scan_line(content, &lower, line_start, line_end, path_ok.as_deref(), raws, 0);
+            self.scan_line(content, &lower, line_start, line_end, path_ok.as_deref(), raws, &mut vetoes, 0);
             line_end
         };
         if self.always.is_empty() {
@@ -379,6 +390,7 @@ impl Engine {
         line_end: usize,
         path_ok: Option<&[bool]>,
         raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
         prio: u8,
     ) {
         let lline = &lower[line_start..line_end];
@@ -427,11 +439,21 @@ impl Engine {
                 .unwrap_or(whole);
                 let secret = &hay[m.start()..m.end()];
                 let quoted = m.start() > 0 && matches!(hay[m.start() - 1], b'"' | b'\'' | b'`');
-                if !self.accept(rule, secret, quoted) {
-                    continue;
-                }
                 let start = line_start + m.start();
                 let end = line_start + m.end();
+                let generic = rule.kind == RuleKind::Generic;
+                if vetoes
+                    .iter()
+                    .any(|v| (v.all || generic) && v.start < end && start < v.end)
+                {
+                    continue;
+                }
+                if !self.accept(rule, secret, quoted) {
+                    if !generic {
+                        vetoes.push(Veto { start, end, all: false });
+                    }
+                    continue;
+                }
                 if raws.iter().any(|r| r.start < end && start < r.end) {
                     continue;
                 }
@@ -502,7 +524,14 @@ impl Engine {
     }
 
     /// Decodes the base64 `data:` values of a Kubernetes Secret and scans them.
-    fn scan_k8s_secret(&self, content: &[u8], lower: &[u8], path_ok: Option<&[bool]>, raws: &mut Vec<Raw>) {
+    fn scan_k8s_secret(
+        &self,
+        content: &[u8],
+        lower: &[u8],
+        path_ok: Option<&[bool]>,
+        raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
+    ) {
         if memmem::find(lower, b"kind: secret").is_none() {
             return;
         }
@@ -547,6 +576,7 @@ impl Engine {
                                 synth.push(b'\n');
                                 let v_off = v.as_ptr() as usize - content.as_ptr() as usize;
                                 self.scan_decoded(&synth, path_ok, v_off, v_off + v.len(), raws);
+                                vetoes.push(Veto { start: v_off, end: v_off + v.len(), all: true });
                             }
                         }
                     }
@@ -559,11 +589,12 @@ impl Engine {
     fn scan_decoded(&self, synth: &[u8], path_ok: Option<&[bool]>, at: usize, at_end: usize, raws: &mut Vec<Raw>) {
         let lower = synth.to_ascii_lowercase();
         let mut inner = Vec::new();
+        let mut inner_vetoes = Vec::new();
         let mut s = 0;
         while s < synth.len() {
             let e = memchr::memchr(b'\n', &synth[s..]).map(|i| s + i).unwrap_or(synth.len());
             if self.ac.find(&lower[s..e]).is_some() || !self.always.is_empty() {
-                self.scan_line(synth, &lower, s, e, path_ok, &mut inner, 0);
+                self.scan_line(synth, &lower, s, e, path_ok, &mut inner, &mut inner_vetoes, 0);
             }
             s = e + 1;
         }
