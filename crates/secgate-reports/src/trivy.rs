@@ -1050,7 +1050,7 @@ fn finish(mut report: Report, out: Out, artifact_type: Option<&str>) -> Result<R
         .first()
         .map(|f| f.category.clone())
         .filter(|c| report.findings.iter().all(|f| &f.category == c));
-    report.category = uniform.or_else(|| match artifact_type {
+    report.category = uniform.or(match artifact_type {
         Some("container_image") | Some("vm") => Some(Category::ContainerScanning),
         _ => None,
     });
