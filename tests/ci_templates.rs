@@ -31,7 +31,9 @@ fn planted_aws_key() -> String {
 
 #[test]
 fn report_gate_passes_on_clean_reports_and_uploads_every_report() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     let run = p.run(&glci, &[], &[]);
     run.assert_schema_validated();
@@ -50,7 +52,10 @@ fn report_gate_passes_on_clean_reports_and_uploads_every_report() {
         .expect("junit report uploaded");
     let junit = std::fs::read_to_string(junit).unwrap();
     assert!(junit.contains("<testsuite"), "{junit}");
-    assert!(!junit.contains("<failure"), "clean input has no failure: {junit}");
+    assert!(
+        !junit.contains("<failure"),
+        "clean input has no failure: {junit}"
+    );
     let dotenv = run
         .report("secgate-gate", "dotenv", "secgate.env")
         .expect("dotenv report uploaded");
@@ -62,9 +67,7 @@ fn report_gate_passes_on_clean_reports_and_uploads_every_report() {
     assert!(!dotenv.trim().is_empty(), "dotenv counts are written");
     let result = read_json(&run.artifact("secgate-gate", "secgate.json"));
     assert_eq!(result["passed"], true, "{result}");
-    assert!(run
-        .artifact("secgate-gate", "secgate-summary.md")
-        .is_file());
+    assert!(run.artifact("secgate-gate", "secgate-summary.md").is_file());
     // The secret detection job's own report.
     let secrets = run
         .report(
@@ -79,7 +82,9 @@ fn report_gate_passes_on_clean_reports_and_uploads_every_report() {
 
 #[test]
 fn report_gate_fails_on_a_planted_finding_and_still_uploads_its_reports() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     let run = p.run(&glci, &[], &[("SAST_FIXTURE", "planted")]);
     run.assert_job("secgate-gate", Status::Fail, Some(1));
@@ -106,7 +111,9 @@ fn report_gate_fails_on_a_planted_finding_and_still_uploads_its_reports() {
 
 #[test]
 fn report_gate_fails_closed_when_a_needed_scanner_did_not_run() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     // The SAST job is not in the pipeline (optional need): its report is missing.
     let run = p.run(&glci, &[], &[("SKIP_SAST", "true")]);
@@ -121,7 +128,9 @@ fn report_gate_fails_closed_when_a_needed_scanner_did_not_run() {
 
 #[test]
 fn warn_rollout_lets_a_failed_gate_pass_with_a_warning() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     let run = p.run(
         &glci,
@@ -136,7 +145,9 @@ fn warn_rollout_lets_a_failed_gate_pass_with_a_warning() {
 
 #[test]
 fn warn_rollout_still_fails_on_exit_2() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     let run = p.run(
         &glci,
@@ -149,7 +160,11 @@ fn warn_rollout_still_fails_on_exit_2() {
 /// A one-route stand-in for the GitLab API's "download a single artifact file
 /// by reference name" endpoint: serves `body` for `path` when the request
 /// carries `JOB-TOKEN: token`, 404 otherwise. Records the request lines.
-fn artifact_server(path: String, token: &'static str, body: Vec<u8>) -> (u16, Arc<Mutex<Vec<String>>>) {
+fn artifact_server(
+    path: String,
+    token: &'static str,
+    body: Vec<u8>,
+) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -205,14 +220,17 @@ fn mr_vars(port: u16) -> Vec<(&'static str, String)> {
 
 #[test]
 fn merge_request_gate_uses_the_target_branch_result_as_baseline() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     // The target branch's pipeline: the finding already exists there.
     let target = p.run(&glci, &[], &[("SAST_FIXTURE", "planted")]);
     target.assert_job("secgate-gate", Status::Fail, Some(1));
     let baseline = std::fs::read(target.artifact("secgate-gate", "secgate.json")).unwrap();
 
-    let path = "/api/v4/projects/4242/jobs/artifacts/release%2F1.x/raw/secgate.json?job=secgate-gate";
+    let path =
+        "/api/v4/projects/4242/jobs/artifacts/release%2F1.x/raw/secgate.json?job=secgate-gate";
     let (port, seen) = artifact_server(path.to_string(), "job-token-for-tests", baseline);
     let vars = mr_vars(port);
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -223,14 +241,27 @@ fn merge_request_gate_uses_the_target_branch_result_as_baseline() {
         "the gate fetched the target branch's result through the job artifacts API"
     );
     let log = run.log("secgate-gate");
-    assert!(log.contains("baseline: the last gate result of 'release/1.x'"), "{log}");
+    assert!(
+        log.contains("baseline: the last gate result of 'release/1.x'"),
+        "{log}"
+    );
     // new_only: true in the project's policy: the existing finding does not fail.
     run.assert_job("secgate-gate", Status::Pass, None);
+    let result = read_json(&run.artifact("secgate-gate", "secgate.json"));
+    let outcomes: Vec<&str> = result["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|j| j["outcome"].as_str())
+        .collect();
+    assert_eq!(outcomes, ["existing"], "{result}");
 }
 
 #[test]
 fn merge_request_gate_without_a_reachable_baseline_says_so_and_judges_everything() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("report-gate");
     let (port, seen) = artifact_server("/nothing-here".into(), "job-token-for-tests", Vec::new());
     let vars = mr_vars(port);
@@ -265,13 +296,15 @@ fn mr_secret_vars(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn as_refs(v: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, s)| (*k, s.as_str())).collect()
 }
 
 #[test]
 fn secret_detection_passes_on_a_clean_tree_and_writes_its_report() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("secret-detection");
     let run = p.run(&glci, &[], &[]);
     run.assert_schema_validated();
@@ -290,9 +323,14 @@ fn secret_detection_passes_on_a_clean_tree_and_writes_its_report() {
 
 #[test]
 fn secret_detection_fails_on_a_secret_added_in_the_merge_request_without_printing_it() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let key = planted_aws_key();
-    let (p, base) = secrets_mr("config/settings.py", &format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"));
+    let (p, base) = secrets_mr(
+        "config/settings.py",
+        &format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"),
+    );
     let run = p.run(&glci, &[], &as_refs(&mr_secret_vars(&base)));
     run.assert_job("secgate-secrets", Status::Fail, Some(1));
     let log = run.log("secgate-secrets");
@@ -314,9 +352,14 @@ fn secret_detection_fails_on_a_secret_added_in_the_merge_request_without_printin
 
 #[test]
 fn secret_detection_warn_rollout_passes_exit_1_but_not_a_git_failure() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let key = planted_aws_key();
-    let (p, base) = secrets_mr("config/settings.py", &format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"));
+    let (p, base) = secrets_mr(
+        "config/settings.py",
+        &format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"),
+    );
     let warn = ["--file", ".gitlab-ci-warn.yml"];
     let run = p.run(&glci, &warn, &as_refs(&mr_secret_vars(&base)));
     run.assert_job("secgate-secrets", Status::Warn, Some(1));
@@ -337,7 +380,9 @@ fn secret_detection_warn_rollout_passes_exit_1_but_not_a_git_failure() {
 
 #[test]
 fn all_in_one_runs_trivy_stand_ins_secrets_and_the_gate() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     let p = project("all-in-one");
     // The image verification needs a registry with a signed image: covered by
     // image_gate_* below; here everything up to the gate.
@@ -348,13 +393,28 @@ fn all_in_one_runs_trivy_stand_ins_secrets_and_the_gate() {
     run.assert_job("secgate-trivy-image", Status::Pass, None);
     run.assert_job("secgate-secrets", Status::Pass, None);
     run.assert_job("secgate-gate", Status::Pass, None);
-    let planted = p.run(&glci, &["secgate-gate", "--needs"], &[("TRIVY_FIXTURE", "planted")]);
+    let planted = p.run(
+        &glci,
+        &["secgate-gate", "--needs"],
+        &[("TRIVY_FIXTURE", "planted")],
+    );
     planted.assert_job("secgate-gate", Status::Fail, Some(1));
     let cs = planted
-        .report("secgate-gate", "container_scanning", "gl-container-scanning-report.json")
+        .report(
+            "secgate-gate",
+            "container_scanning",
+            "gl-container-scanning-report.json",
+        )
         .expect("merged container scanning report uploaded");
-    assert!(!read_json(&cs)["vulnerabilities"].as_array().unwrap().is_empty());
-    let missing = p.run(&glci, &["secgate-gate", "--needs"], &[("TRIVY_FIXTURE", "missing")]);
+    assert!(!read_json(&cs)["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let missing = p.run(
+        &glci,
+        &["secgate-gate", "--needs"],
+        &[("TRIVY_FIXTURE", "missing")],
+    );
     missing.assert_job("secgate-gate", Status::Fail, Some(2));
 }
 
@@ -362,7 +422,9 @@ fn all_in_one_runs_trivy_stand_ins_secrets_and_the_gate() {
 
 #[test]
 fn every_template_loads_with_its_defaults_through_the_schema() {
-    let Some(glci) = gitlab_ci_local() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
     for template in templates() {
         let tmp = tempfile::tempdir().unwrap();
         // Only a build job (the image templates need it): every other input
@@ -372,11 +434,14 @@ fn every_template_loads_with_its_defaults_through_the_schema() {
              build:\n  stage: build\n  script: [\"true\"]\n"
         );
         std::fs::write(tmp.path().join(".gitlab-ci.yml"), ci).unwrap();
-        ci_support::copy_tree(&root().join("ci-templates"), &tmp.path().join("ci-templates"));
+        ci_support::copy_tree(
+            &root().join("ci-templates"),
+            &tmp.path().join("ci-templates"),
+        );
         ci_support::git(tmp.path(), &["init", "-q", "-b", "main"]);
         commit_all(tmp.path(), "init");
         let out = std::process::Command::new(&glci)
-            .args(["--list", "--json-schema-validation", "--no-color"])
+            .args(["--list-all", "--json-schema-validation", "--no-color"])
             .current_dir(tmp.path())
             .output()
             .unwrap();
@@ -386,8 +451,14 @@ fn every_template_loads_with_its_defaults_through_the_schema() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "{template} does not load:\n{text}");
-        assert!(text.contains("json schema validated"), "{template}:\n{text}");
-        assert!(text.contains("secgate"), "{template} defines no secgate job:\n{text}");
+        assert!(
+            text.contains("json schema validated"),
+            "{template}:\n{text}"
+        );
+        assert!(
+            text.contains("secgate"),
+            "{template} defines no secgate job:\n{text}"
+        );
     }
 }
 
@@ -410,7 +481,14 @@ fn every_template_has_the_required_typed_inputs() {
             .unwrap_or_else(|| panic!("{template}: no `spec:` header document"));
         assert!(header.contains("spec:\n  inputs:"), "{template}");
         let required: &[&str] = if template == "all-in-one.yml" {
-            &["scan_stage", "gate_stage", "policy", "image", "version", "rollout_mode"]
+            &[
+                "scan_stage",
+                "gate_stage",
+                "policy",
+                "image",
+                "version",
+                "rollout_mode",
+            ]
         } else if template == "image-sign.yml" {
             &["stage", "image", "version"]
         } else if template == "report-gate.yml" {
@@ -437,11 +515,24 @@ fn every_template_has_the_required_typed_inputs() {
         );
         for used in body.split("$[[ inputs.").skip(1) {
             let name = used.split(" ]]").next().unwrap();
-            assert!(declared.contains(&name), "{template} uses undeclared input {name}");
+            assert!(
+                declared.contains(&name),
+                "{template} uses undeclared input {name}"
+            );
         }
         if header.contains("\n    rollout_mode:\n") {
             assert!(header.contains("options: [enforce, warn]"), "{template}");
-            assert!(body.contains("exit_codes: [1]"), "{template}");
+            if template == "all-in-one.yml" {
+                // It passes the mode to each of the three templates it includes.
+                assert_eq!(
+                    body.matches("rollout_mode: $[[ inputs.rollout_mode ]]")
+                        .count(),
+                    3,
+                    "{template}"
+                );
+            } else {
+                assert!(body.contains("exit_codes: [1]"), "{template}");
+            }
         }
     }
 }
@@ -452,8 +543,12 @@ fn component_copies_match_the_templates() {
     for template in templates() {
         let original = std::fs::read(root().join("ci-templates").join(&template)).unwrap();
         let component = root().join("templates").join(&template);
-        let copy = std::fs::read(&component)
-            .unwrap_or_else(|e| panic!("{}: {e} (run ci-templates/sync-components.sh)", component.display()));
+        let copy = std::fs::read(&component).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run ci-templates/sync-components.sh)",
+                component.display()
+            )
+        });
         assert!(
             original == copy,
             "{} differs from ci-templates/{template}: run ci-templates/sync-components.sh",
@@ -505,7 +600,11 @@ fn image_project() -> (Project, String, String) {
             .current_dir(p.dir())
             .output()
             .expect("sh");
-        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     sh("openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out cosign.key");
     sh("openssl ec -in cosign.key -pubout -out cosign.pub 2>/dev/null");
@@ -522,7 +621,12 @@ fn image_project() -> (Project, String, String) {
     (p, private, format!("tests/{name}"))
 }
 
-fn image_vars<'a>(registry: &'a str, repo: &'a str, key: &'a str, sign: bool) -> Vec<(&'a str, &'a str)> {
+fn image_vars<'a>(
+    registry: &'a str,
+    repo: &'a str,
+    key: &'a str,
+    sign: bool,
+) -> Vec<(&'a str, &'a str)> {
     let mut vars = vec![
         ("TEST_REGISTRY", registry),
         ("TEST_REPO", repo),
@@ -537,8 +641,12 @@ fn image_vars<'a>(registry: &'a str, repo: &'a str, key: &'a str, sign: bool) ->
 
 #[test]
 fn image_gate_verifies_the_signed_image_and_the_manifests() {
-    let Some(glci) = gitlab_ci_local() else { return };
-    let Some(registry) = local_registry() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
+    let Some(registry) = local_registry() else {
+        return;
+    };
     let (p, key, repo) = image_project();
     let run = p.run(&glci, &[], &image_vars(&registry, &repo, &key, true));
     run.assert_schema_validated();
@@ -546,19 +654,33 @@ fn image_gate_verifies_the_signed_image_and_the_manifests() {
     run.assert_job("secgate-image-sign", Status::Pass, None);
     run.assert_job("secgate-image", Status::Pass, None);
     let log = run.log("secgate-image");
-    assert!(log.contains("deploy/app.yaml"), "the manifests were verified:\n{log}");
+    assert!(
+        log.contains("deploy/app.yaml"),
+        "the manifests were verified:\n{log}"
+    );
     assert!(log.contains("every image verified"), "{log}");
-    assert!(!run.output.contains("PRIVATE KEY"), "the signing key is never printed");
+    assert!(
+        !run.output.contains("PRIVATE KEY"),
+        "the signing key is never printed"
+    );
 }
 
 #[test]
 fn image_gate_fails_an_unsigned_image_and_warn_rollout_lets_it_pass_with_a_warning() {
-    let Some(glci) = gitlab_ci_local() else { return };
-    let Some(registry) = local_registry() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
+    let Some(registry) = local_registry() else {
+        return;
+    };
     let (p, key, repo) = image_project();
     // Not a protected ref: the sign job is not in the pipeline.
     let run = p.run(&glci, &[], &image_vars(&registry, &repo, &key, false));
-    assert!(!run.jobs.contains_key("secgate-image-sign"), "{:?}", run.jobs);
+    assert!(
+        !run.jobs.contains_key("secgate-image-sign"),
+        "{:?}",
+        run.jobs
+    );
     run.assert_job("secgate-image", Status::Fail, Some(1));
     let warn = p.run(
         &glci,
@@ -570,15 +692,20 @@ fn image_gate_fails_an_unsigned_image_and_warn_rollout_lets_it_pass_with_a_warni
 
 #[test]
 fn image_gate_fails_closed_without_the_build_jobs_digest_even_in_warn_mode() {
-    let Some(glci) = gitlab_ci_local() else { return };
-    let Some(registry) = local_registry() else { return };
+    let Some(glci) = gitlab_ci_local() else {
+        return;
+    };
+    let Some(registry) = local_registry() else {
+        return;
+    };
     let (p, key, repo) = image_project();
     let mut vars = image_vars(&registry, &repo, &key, false);
     vars.push(("NO_DIGEST", "true"));
     let run = p.run(&glci, &["--file", ".gitlab-ci-warn.yml"], &vars);
     run.assert_job("secgate-image", Status::Fail, Some(2));
     assert!(
-        run.log("secgate-image").contains("SECGATE_IMAGE_DIGEST is not set"),
+        run.log("secgate-image")
+            .contains("SECGATE_IMAGE_DIGEST is not set"),
         "{}",
         run.log("secgate-image")
     );

@@ -31,7 +31,10 @@ fn instructions(text: &str) -> Vec<String> {
             out.push(std::mem::take(&mut current));
         }
     }
-    assert!(current.is_empty(), "the Dockerfile ends inside a continued line");
+    assert!(
+        current.is_empty(),
+        "the Dockerfile ends inside a continued line"
+    );
     out
 }
 
@@ -46,7 +49,13 @@ fn dockerfile() -> Vec<String> {
 fn workspace_binaries() -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .expect("run cargo metadata");
@@ -118,7 +127,10 @@ fn runtime_copies_exactly_the_workspace_binaries() {
     let stages = stages(&ins);
     let runtime = stages.last().expect("a runtime stage");
     let mut copied = BTreeSet::new();
-    for i in runtime.iter().filter(|i| i.starts_with("COPY --from=builder ")) {
+    for i in runtime
+        .iter()
+        .filter(|i| i.starts_with("COPY --from=builder "))
+    {
         let words: Vec<&str> = i.split_whitespace().collect();
         let source = words[2];
         let name = source
@@ -210,6 +222,9 @@ fn dockerignore_keeps_build_outputs_and_git_out_of_the_context() {
     }
     // Everything cargo needs stays in the context: no manifest or lock file excluded.
     for kept in ["Cargo.toml", "Cargo.lock", "crates", "src"] {
-        assert!(!lines.contains(kept), ".dockerignore must not exclude {kept}");
+        assert!(
+            !lines.contains(kept),
+            ".dockerignore must not exclude {kept}"
+        );
     }
 }

@@ -49,7 +49,10 @@ fn judged(result: &serde_json::Value) -> Vec<(String, String)> {
 
 /// The outcome of the one finding whose JSON contains `needle`.
 fn outcome_of(findings: &[(String, String)], needle: &str) -> String {
-    let hits: Vec<&(String, String)> = findings.iter().filter(|(_, j)| j.contains(needle)).collect();
+    let hits: Vec<&(String, String)> = findings
+        .iter()
+        .filter(|(_, j)| j.contains(needle))
+        .collect();
     assert_eq!(
         hits.len(),
         1,
@@ -68,17 +71,35 @@ fn vulnerable_app_fails_on_the_documented_findings_with_exceptions_applied() {
     let out = run(
         &dir,
         &bin("secgate"),
-        &["check", "reports", "--policy", ".secgate.yml", "--explain", "-o", "text", "-o", &json_arg],
+        &[
+            "check",
+            "reports",
+            "--policy",
+            ".secgate.yml",
+            "--explain",
+            "-o",
+            "text",
+            "-o",
+            &json_arg,
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("CVE-2024-45490"), "{text}");
-    assert!(text.contains("expired"), "the expired exception is reported:\n{text}");
+    assert!(
+        text.contains("expired"),
+        "the expired exception is reported:\n{text}"
+    );
 
     let result = read_json(&json);
     assert_eq!(result["passed"], false);
     let findings = judged(&result);
-    assert_eq!(findings.len(), 8, "3 SAST + 4 Trivy + 1 secret: {findings:#?}");
+    assert_eq!(
+        findings.len(),
+        8,
+        "3 SAST + 4 Trivy + 1 secret: {findings:#?}"
+    );
     // Failed, as the README says.
     assert_eq!(outcome_of(&findings, "tainted-sql-string"), "failed");
     assert_eq!(outcome_of(&findings, "CVE-2024-45490"), "failed");
@@ -88,7 +109,10 @@ fn vulnerable_app_fails_on_the_documented_findings_with_exceptions_applied() {
     assert_eq!(outcome_of(&findings, "md5-used-as-password"), "exempted");
     assert_eq!(outcome_of(&findings, "payments.json"), "exempted");
     // Below the threshold.
-    assert_eq!(outcome_of(&findings, "directly-returned-format-string"), "passed");
+    assert_eq!(
+        outcome_of(&findings, "directly-returned-format-string"),
+        "passed"
+    );
     assert_eq!(outcome_of(&findings, "CVE-2011-3374"), "passed");
     // The expired exception is a problem of the run.
     let problems = result["problems"].as_array().expect("problems");
@@ -117,7 +141,16 @@ fn mr_baseline_fails_only_the_new_finding() {
     let target = run(
         &dir,
         &secgate,
-        &["check", "target-branch/gl-sast-report.json", "--policy", ".secgate.yml", "-o", "text", "-o", &baseline_arg],
+        &[
+            "check",
+            "target-branch/gl-sast-report.json",
+            "--policy",
+            ".secgate.yml",
+            "-o",
+            "text",
+            "-o",
+            &baseline_arg,
+        ],
     );
     assert_eq!(target.status.code(), Some(1), "{}", show(&target));
     assert!(baseline.is_file());
@@ -156,11 +189,24 @@ fn mr_baseline_fails_only_the_new_finding() {
     let out = run(
         &dir,
         &secgate,
-        &["check", "merge-request/gl-sast-report.json", "--policy", ".secgate.yml", "-o", "text", "-o", &all_arg],
+        &[
+            "check",
+            "merge-request/gl-sast-report.json",
+            "--policy",
+            ".secgate.yml",
+            "-o",
+            "text",
+            "-o",
+            &all_arg,
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let findings = judged(&read_json(&all));
-    assert_eq!(findings.iter().filter(|(o, _)| o == "failed").count(), 3, "{findings:#?}");
+    assert_eq!(
+        findings.iter().filter(|(o, _)| o == "failed").count(),
+        3,
+        "{findings:#?}"
+    );
 }
 
 #[test]
@@ -193,12 +239,15 @@ fn secret_hook_adoption_blocks_new_secrets_but_not_old_ones() {
 /// (the fake credentials the adoption script generates).
 fn leaks_a_secret(text: &str) -> bool {
     let b = text.as_bytes();
-    let run = |from: usize, ok: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|c| ok(**c)).count();
-    text.match_indices("AKIA")
-        .any(|(i, _)| run(i + 4, &|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c)) >= 16)
-        || text
-            .match_indices("sk_live_")
-            .any(|(i, _)| run(i + 8, &|c| c.is_ascii_alphanumeric()) >= 24)
+    let run =
+        |from: usize, ok: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|c| ok(**c)).count();
+    text.match_indices("AKIA").any(|(i, _)| {
+        run(i + 4, &|c| {
+            c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c)
+        }) >= 16
+    }) || text
+        .match_indices("sk_live_")
+        .any(|(i, _)| run(i + 8, &|c| c.is_ascii_alphanumeric()) >= 24)
 }
 
 /// The registry env file `scripts/registry/start.sh` writes.
@@ -244,5 +293,8 @@ fn image_signing_signs_and_verifies_against_the_local_registry() {
     ] {
         assert!(text.contains(step), "missing step {step:?}:\n{text}");
     }
-    assert!(!text.contains("PRIVATE KEY"), "the key never appears:\n{text}");
+    assert!(
+        !text.contains("PRIVATE KEY"),
+        "the key never appears:\n{text}"
+    );
 }

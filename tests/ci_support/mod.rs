@@ -79,7 +79,8 @@ pub fn path_with_bins() -> OsString {
 /// Copies a directory tree (files and folders; no symlinks expected).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
@@ -139,7 +140,10 @@ impl Project {
             .tempdir()
             .expect("temp dir");
         copy_tree(source, tmp.path());
-        copy_tree(&root().join("ci-templates"), &tmp.path().join("ci-templates"));
+        copy_tree(
+            &root().join("ci-templates"),
+            &tmp.path().join("ci-templates"),
+        );
         copy_tree(
             &root().join("tests/templates/fixtures"),
             &tmp.path().join("fixtures"),
@@ -290,16 +294,62 @@ impl Pipeline {
             .join(path)
     }
 
-    /// The file a job uploaded as `artifacts:reports:<kind>` (where the
-    /// emulator, like GitLab, collects that report type), by file name.
+    /// The file a job leaves for `artifacts:reports:<kind>`: the path the
+    /// job's expanded configuration declares for that report type (it must end
+    /// with `file_name`), in the job's workspace as the job left it (the
+    /// emulator keeps each job's isolated workspace in
+    /// `.gitlab-ci-local/builds/<job>/`; it exports only dotenv reports
+    /// itself). `None` when not declared or not written.
     pub fn report(&self, job: &str, kind: &str, file_name: &str) -> Option<PathBuf> {
-        let base = self
+        let declared = self.declared_report(job, kind)?;
+        assert!(
+            declared.ends_with(file_name),
+            "job {job} declares artifacts:reports:{kind} as {declared}, expected a file named {file_name}"
+        );
+        let path = self
             .dir
-            .join(".gitlab-ci-local/artifacts")
+            .join(".gitlab-ci-local/builds")
             .join(job)
-            .join(".gitlab-ci-reports")
-            .join(kind);
-        find_file(&base, file_name)
+            .join(&declared);
+        path.is_file().then_some(path)
+    }
+
+    /// The path of `artifacts:reports:<kind>` in the job's expanded configuration
+    /// (`.gitlab-ci-local/expanded-gitlab-ci.yml`, as the emulator resolved
+    /// includes, inputs and extends).
+    pub fn declared_report(&self, job: &str, kind: &str) -> Option<String> {
+        let text =
+            std::fs::read_to_string(self.dir.join(".gitlab-ci-local/expanded-gitlab-ci.yml"))
+                .ok()?;
+        let mut lines = text.lines().skip_while(|l| *l != format!("{job}:"));
+        lines.next()?;
+        let block: Vec<&str> = lines
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .collect();
+        let mut in_artifacts = false;
+        let mut in_reports = false;
+        for line in block {
+            let indent = line.len() - line.trim_start().len();
+            let t = line.trim();
+            match indent {
+                2 => {
+                    in_artifacts = t == "artifacts:";
+                    in_reports = false;
+                }
+                4 if in_artifacts => in_reports = t == "reports:",
+                6 if in_reports => {
+                    if let Some(path) = t.strip_prefix(&format!("{kind}:")) {
+                        return Some(
+                            path.trim()
+                                .trim_matches(|c| c == '\'' || c == '"')
+                                .to_string(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     /// Asserts the emulator loaded the configuration through its JSON schema.
@@ -310,21 +360,6 @@ impl Pipeline {
             self.output
         );
     }
-}
-
-fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
-    for entry in std::fs::read_dir(dir).ok()? {
-        let entry = entry.ok()?;
-        let path = entry.path();
-        if path.is_dir() {
-            if let Some(found) = find_file(&path, name) {
-                return Some(found);
-            }
-        } else if entry.file_name() == name {
-            return Some(path);
-        }
-    }
-    None
 }
 
 /// Reads and parses a JSON file, panicking with its path on error.
