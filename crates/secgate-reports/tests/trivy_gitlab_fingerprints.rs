@@ -37,10 +37,20 @@ fn corpus_dir() -> Option<PathBuf> {
 fn by_cve_and_package(findings: &[Finding]) -> BTreeMap<(String, String), Fingerprint> {
     let mut m = BTreeMap::new();
     for f in findings {
-        let cve = f.cves().next().expect("every finding here has a CVE").to_string();
-        let pkg = f.location.package().expect("container finding").name.clone();
+        let cve = f
+            .cves()
+            .next()
+            .expect("every finding here has a CVE")
+            .to_string();
+        let pkg = f
+            .location
+            .package()
+            .expect("container finding")
+            .name
+            .clone();
         assert!(
-            m.insert((cve.clone(), pkg.clone()), f.fingerprint).is_none(),
+            m.insert((cve.clone(), pkg.clone()), f.fingerprint)
+                .is_none(),
             "{cve} in {pkg} twice"
         );
     }
@@ -92,7 +102,8 @@ fn trivy_json_and_gitlab_container_report_agree() {
 fn image_spelling_is_normalised_across_formats() {
     // Trivy names a registry image as given on the command line; GitLab's
     // analyzer writes the fully qualified docker.io name.
-    let trivy = br#"{"SchemaVersion": 2, "ArtifactName": "alpine:3.10", "ArtifactType": "container_image",
+    let trivy =
+        br#"{"SchemaVersion": 2, "ArtifactName": "alpine:3.10", "ArtifactType": "container_image",
       "Metadata": {"OS": {"Family": "alpine", "Name": "3.10.2"}},
       "Results": [{"Target": "alpine:3.10 (alpine 3.10.2)", "Class": "os-pkgs", "Type": "alpine",
         "Vulnerabilities": [{"VulnerabilityID": "CVE-2019-1549", "PkgName": "openssl",
