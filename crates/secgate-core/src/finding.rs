@@ -135,7 +135,9 @@ impl Category {
             "dependency_scanning" | "dependency" | "dependencies" | "sca" => {
                 Category::DependencyScanning
             }
-            "container_scanning" | "container_scanning_for_registry" | "cluster_image_scanning"
+            "container_scanning"
+            | "container_scanning_for_registry"
+            | "cluster_image_scanning"
             | "container" => Category::ContainerScanning,
             "secret_detection" | "secrets" | "secret" => Category::SecretDetection,
             "misconfiguration" | "misconfig" | "config" | "iac" => Category::Misconfiguration,
@@ -178,17 +180,24 @@ pub enum FixStatus {
 impl FixStatus {
     /// Parses Trivy's spelling; `None` for anything else.
     pub fn parse(s: &str) -> Option<FixStatus> {
-        Some(match s.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
-            "unknown" => FixStatus::Unknown,
-            "not_affected" => FixStatus::NotAffected,
-            "affected" => FixStatus::Affected,
-            "fixed" => FixStatus::Fixed,
-            "under_investigation" => FixStatus::UnderInvestigation,
-            "will_not_fix" => FixStatus::WillNotFix,
-            "fix_deferred" => FixStatus::FixDeferred,
-            "end_of_life" => FixStatus::EndOfLife,
-            _ => return None,
-        })
+        Some(
+            match s
+                .trim()
+                .to_ascii_lowercase()
+                .replace(['-', ' '], "_")
+                .as_str()
+            {
+                "unknown" => FixStatus::Unknown,
+                "not_affected" => FixStatus::NotAffected,
+                "affected" => FixStatus::Affected,
+                "fixed" => FixStatus::Fixed,
+                "under_investigation" => FixStatus::UnderInvestigation,
+                "will_not_fix" => FixStatus::WillNotFix,
+                "fix_deferred" => FixStatus::FixDeferred,
+                "end_of_life" => FixStatus::EndOfLife,
+                _ => return None,
+            },
+        )
     }
 
     /// Trivy's spelling.

@@ -48,6 +48,7 @@
 use crate::finding::{Finding, Location};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -113,7 +114,11 @@ pub struct FingerprintError(pub String);
 
 impl fmt::Display for FingerprintError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not a fingerprint (expected 64 hex digits)", self.0)
+        write!(
+            f,
+            "`{}` is not a fingerprint (expected 64 hex digits)",
+            self.0
+        )
     }
 }
 
@@ -204,75 +209,139 @@ fn strip_query(url: &str) -> &str {
 
 /// The stable, line-free key of a finding (parts 2 and 3 of the fingerprint text).
 pub fn stable_key(f: &Finding) -> Vec<String> {
-    let id = f.primary_id().unwrap_or_else(|| f.title.trim().to_string());
-    let mut parts = vec![id];
+    let mut parts = Vec::with_capacity(5);
+    for_each_key_part(f, |p| parts.push(p.to_string()));
+    parts
+}
+
+fn lower(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase()) || !t.is_ascii() {
+        Cow::Owned(t.to_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
+fn path_part(p: &str) -> Cow<'_, str> {
+    let t = p.trim();
+    if t.contains('\\') {
+        return Cow::Owned(normalize_path(t));
+    }
+    let mut t = t;
+    loop {
+        if let Some(rest) = t.strip_prefix("./") {
+            t = rest;
+        } else if let Some(rest) = t.strip_prefix('/') {
+            t = rest;
+        } else {
+            break;
+        }
+    }
+    Cow::Borrowed(t)
+}
+
+/// Calls `part` with each key part in order, without building the list.
+fn for_each_key_part(f: &Finding, mut part: impl FnMut(&str)) {
+    match f.primary_id() {
+        Some(id) => part(&id),
+        None => part(f.title.trim()),
+    }
     match &f.location {
         Location::Source { file, snippet, .. } => {
-            parts.push("src".into());
-            parts.push(normalize_path(file));
-            parts.push(snippet.as_deref().map(normalize_snippet).unwrap_or_default());
+            part("src");
+            part(&path_part(file));
+            part(
+                &snippet
+                    .as_deref()
+                    .map(normalize_snippet)
+                    .unwrap_or_default(),
+            );
         }
         Location::Secret { file, .. } => {
-            parts.push("secret".into());
-            parts.push(normalize_path(file));
+            part("secret");
+            part(&path_part(file));
         }
         Location::Dependency { file, package } => {
-            parts.push("dep".into());
-            parts.push(file.as_deref().map(normalize_path).unwrap_or_default());
-            parts.push(package.name.trim().to_lowercase());
-            parts.push(package.version.clone().unwrap_or_default());
+            part("dep");
+            part(&file.as_deref().map(path_part).unwrap_or_default());
+            part(&lower(&package.name));
+            part(package.version.as_deref().unwrap_or_default());
         }
         Location::Container { image, package, .. } => {
-            parts.push("pkg".into());
-            parts.push(normalize_image(image));
-            parts.push(package.name.trim().to_lowercase());
-            parts.push(package.version.clone().unwrap_or_default());
+            part("pkg");
+            part(&normalize_image(image));
+            part(&lower(&package.name));
+            part(package.version.as_deref().unwrap_or_default());
         }
         Location::Dast { url, method, param } => {
-            parts.push("dast".into());
-            parts.push(method.clone().unwrap_or_default().to_ascii_uppercase());
-            parts.push(strip_query(url.trim()).to_string());
-            parts.push(param.clone().unwrap_or_default());
+            part("dast");
+            part(&method.as_deref().unwrap_or_default().to_ascii_uppercase());
+            part(strip_query(url.trim()));
+            part(param.as_deref().unwrap_or_default());
         }
         Location::Resource { kind, name } => {
-            parts.push("res".into());
-            parts.push(kind.clone().unwrap_or_default());
-            parts.push(name.clone());
+            part("res");
+            part(kind.as_deref().unwrap_or_default());
+            part(name);
         }
-        Location::None => parts.push("none".into()),
+        Location::None => part("none"),
     }
-    parts
+}
+
+/// A hasher fed with the tag and the key parts (NUL-separated), ready for the occurrence.
+fn key_hasher(f: &Finding) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(b"secgate-fp-v1");
+    for_each_key_part(f, |p| {
+        h.update([0u8]);
+        h.update(p.as_bytes());
+    });
+    h
+}
+
+fn finish(mut h: Sha256, occurrence: usize) -> Fingerprint {
+    h.update([0u8]);
+    h.update(occurrence.to_string().as_bytes());
+    Fingerprint(h.finalize().into())
 }
 
 /// The fingerprint of a finding given its occurrence number (see the module docs).
 pub fn compute(f: &Finding, occurrence: usize) -> Fingerprint {
-    hash_key(&stable_key(f), occurrence)
-}
-
-fn hash_key(key: &[String], occurrence: usize) -> Fingerprint {
-    let occ = occurrence.to_string();
-    Fingerprint::of_parts(
-        std::iter::once("secgate-fp-v1")
-            .chain(key.iter().map(String::as_str))
-            .chain(std::iter::once(occ.as_str())),
-    )
+    finish(key_hasher(f), occurrence)
 }
 
 /// Assigns fingerprints to all findings of one report, numbering occurrences of
 /// the same key in line order (ties in input order).
 pub fn assign(findings: &mut [Finding]) {
-    let keys: Vec<Vec<String>> = findings.iter().map(stable_key).collect();
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by_key(|&i| (findings[i].location.line().unwrap_or(0), i));
-    let mut seen: HashMap<&[String], usize> = HashMap::with_capacity(findings.len());
-    let mut occurrence = vec![0usize; findings.len()];
-    for &i in &order {
-        let n = seen.entry(keys[i].as_slice()).or_insert(0);
-        occurrence[i] = *n;
-        *n += 1;
+    let hashers: Vec<Sha256> = findings.iter().map(key_hasher).collect();
+    // Group by the digest of the key; most keys occur once.
+    let groups: Vec<[u8; 32]> = hashers
+        .iter()
+        .map(|h| h.clone().finalize().into())
+        .collect();
+    let mut counts: HashMap<[u8; 32], u32> = HashMap::with_capacity(findings.len());
+    for g in &groups {
+        *counts.entry(*g).or_insert(0) += 1;
     }
-    for (i, f) in findings.iter_mut().enumerate() {
-        f.fingerprint = hash_key(&keys[i], occurrence[i]);
+    let mut occurrence = vec![0usize; findings.len()];
+    let mut repeated: Vec<usize> = (0..findings.len())
+        .filter(|&i| counts[&groups[i]] > 1)
+        .collect();
+    if !repeated.is_empty() {
+        repeated.sort_by_key(|&i| (groups[i], findings[i].location.line().unwrap_or(0), i));
+        let mut n = 0;
+        for (k, &i) in repeated.iter().enumerate() {
+            n = if k > 0 && groups[repeated[k - 1]] == groups[i] {
+                n + 1
+            } else {
+                0
+            };
+            occurrence[i] = n;
+        }
+    }
+    for ((f, h), occ) in findings.iter_mut().zip(hashers).zip(occurrence) {
+        f.fingerprint = finish(h, occ);
     }
 }
 
@@ -337,7 +406,10 @@ mod tests {
         );
         let mut s = vec![source("./src/app.py", 10, Some("  eval(\n  user_input)"))];
         assign(&mut s);
-        assert_eq!(s[0].fingerprint.to_hex(), "756bea1a4921667e20cbc7b46d403e071c0d92130eb1603988d35a7058f2b7e6");
+        assert_eq!(
+            s[0].fingerprint.to_hex(),
+            "756bea1a4921667e20cbc7b46d403e071c0d92130eb1603988d35a7058f2b7e6"
+        );
     }
 
     #[test]
@@ -384,10 +456,34 @@ mod tests {
     #[test]
     fn different_facts_differ() {
         let mut v = vec![
-            container("trivy", "alpine:3.10", "CVE-2019-1549", "openssl", "1.1.1c-r0"),
-            container("trivy", "alpine:3.11", "CVE-2019-1549", "openssl", "1.1.1c-r0"),
-            container("trivy", "alpine:3.10", "CVE-2019-1550", "openssl", "1.1.1c-r0"),
-            container("trivy", "alpine:3.10", "CVE-2019-1549", "openssl", "1.1.1d-r0"),
+            container(
+                "trivy",
+                "alpine:3.10",
+                "CVE-2019-1549",
+                "openssl",
+                "1.1.1c-r0",
+            ),
+            container(
+                "trivy",
+                "alpine:3.11",
+                "CVE-2019-1549",
+                "openssl",
+                "1.1.1c-r0",
+            ),
+            container(
+                "trivy",
+                "alpine:3.10",
+                "CVE-2019-1550",
+                "openssl",
+                "1.1.1c-r0",
+            ),
+            container(
+                "trivy",
+                "alpine:3.10",
+                "CVE-2019-1549",
+                "openssl",
+                "1.1.1d-r0",
+            ),
         ];
         assign(&mut v);
         for i in 0..v.len() {
@@ -411,7 +507,10 @@ mod tests {
     fn normalisers() {
         assert_eq!(normalize_path(".\\src\\a.py"), "src/a.py");
         assert_eq!(normalize_path("/conf/aws.tf"), "conf/aws.tf");
-        assert_eq!(normalize_image("alpine:3.10 (alpine 3.10.2)"), "alpine:3.10");
+        assert_eq!(
+            normalize_image("alpine:3.10 (alpine 3.10.2)"),
+            "alpine:3.10"
+        );
         assert_eq!(normalize_image("docker.io/library/nginx:1"), "nginx:1");
         assert_eq!(normalize_snippet(" a \n\t b "), "a b");
         assert_eq!(strip_query("https://x/y?q=1#f"), "https://x/y");

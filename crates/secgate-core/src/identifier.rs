@@ -129,7 +129,9 @@ impl Identifier {
         if let Ok(id) = value.parse::<Identifier>() {
             // A typed value under a generic or matching scheme ("cve", "ghsa", "" ...)
             let matches_scheme = match &id {
-                Identifier::Cve(_) => matches!(scheme_l.as_str(), "cve" | "" | "vulnerability" | "nvd"),
+                Identifier::Cve(_) => {
+                    matches!(scheme_l.as_str(), "cve" | "" | "vulnerability" | "nvd")
+                }
                 Identifier::Ghsa(_) => matches!(scheme_l.as_str(), "ghsa" | "" | "github"),
                 Identifier::Cwe(_) => matches!(scheme_l.as_str(), "cwe" | ""),
                 Identifier::Owasp(_) => matches!(scheme_l.as_str(), "owasp" | ""),
@@ -172,9 +174,7 @@ impl Identifier {
     pub fn url(&self) -> Option<String> {
         match self {
             Identifier::Cve(id) => Some(format!("https://nvd.nist.gov/vuln/detail/{id}")),
-            Identifier::Cwe(n) => Some(format!(
-                "https://cwe.mitre.org/data/definitions/{n}.html"
-            )),
+            Identifier::Cwe(n) => Some(format!("https://cwe.mitre.org/data/definitions/{n}.html")),
             Identifier::Ghsa(id) => Some(format!("https://github.com/advisories/{id}")),
             _ => None,
         }
@@ -241,7 +241,10 @@ impl FromStr for Identifier {
             }
         }
         if upper.starts_with("GHSA-") && is_ghsa_body(&t[5..]) {
-            return Ok(Identifier::Ghsa(format!("GHSA-{}", t[5..].to_ascii_lowercase())));
+            return Ok(Identifier::Ghsa(format!(
+                "GHSA-{}",
+                t[5..].to_ascii_lowercase()
+            )));
         }
         if let Some(o) = parse_owasp(t) {
             return Ok(Identifier::Owasp(o));
@@ -260,7 +263,10 @@ mod tests {
             "cve-2019-1549".parse::<Identifier>().unwrap(),
             Identifier::Cve("CVE-2019-1549".into())
         );
-        assert_eq!("CWE-352".parse::<Identifier>().unwrap(), Identifier::Cwe(352));
+        assert_eq!(
+            "CWE-352".parse::<Identifier>().unwrap(),
+            Identifier::Cwe(352)
+        );
         assert_eq!(
             "GHSA-JFH8-C2JP-5V3Q".parse::<Identifier>().unwrap(),
             Identifier::Ghsa("GHSA-jfh8-c2jp-5v3q".into())
@@ -283,7 +289,10 @@ mod tests {
     #[test]
     fn from_scheme_types_what_it_can() {
         assert_eq!(Identifier::from_scheme("cwe", "79"), Identifier::Cwe(79));
-        assert_eq!(Identifier::from_scheme("CWE", "CWE-89"), Identifier::Cwe(89));
+        assert_eq!(
+            Identifier::from_scheme("CWE", "CWE-89"),
+            Identifier::Cwe(89)
+        );
         assert_eq!(
             Identifier::from_scheme("cwe", "node_nosqli_injection"),
             Identifier::Other {

@@ -179,7 +179,11 @@ pub struct UnknownLevel {
 
 impl fmt::Display for UnknownLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown value `{}`; expected {}", self.text, self.expected)
+        write!(
+            f,
+            "unknown value `{}`; expected {}",
+            self.text, self.expected
+        )
     }
 }
 
@@ -339,7 +343,10 @@ mod tests {
     #[test]
     fn every_scale_maps() {
         assert_eq!(Severity::from_sarif_level("error"), Some(Severity::High));
-        assert_eq!(Severity::from_sarif_level("warning"), Some(Severity::Medium));
+        assert_eq!(
+            Severity::from_sarif_level("warning"),
+            Some(Severity::Medium)
+        );
         assert_eq!(Severity::from_sarif_level("note"), Some(Severity::Low));
         assert_eq!(Severity::from_sarif_level("none"), Some(Severity::Info));
         assert_eq!(Severity::from_sarif_level("bogus"), None);
@@ -348,10 +355,16 @@ mod tests {
         assert_eq!(Severity::from_zap_riskcode("x"), Severity::Unknown);
         assert_eq!(Severity::from_trivy_vendor(4), Severity::Critical);
         assert_eq!(Severity::from_trivy_vendor(0), Severity::Unknown);
-        assert_eq!(Severity::parse_lenient("Critical"), Some(Severity::Critical));
+        assert_eq!(
+            Severity::parse_lenient("Critical"),
+            Some(Severity::Critical)
+        );
         assert_eq!(Severity::parse_lenient("UNKNOWN"), Some(Severity::Unknown));
         assert_eq!(Severity::parse_lenient("6.5"), Some(Severity::Medium));
-        assert_eq!(Severity::parse_lenient("Informational"), Some(Severity::Info));
+        assert_eq!(
+            Severity::parse_lenient("Informational"),
+            Some(Severity::Info)
+        );
         assert_eq!(Severity::parse_lenient(""), None);
         assert_eq!(Severity::parse_lenient("NaN"), None);
         assert_eq!(Severity::parse_lenient("purple"), None);
@@ -366,7 +379,10 @@ mod tests {
     #[test]
     fn confidence_handles_real_spellings() {
         assert_eq!(Confidence::parse_lenient("Unkown"), Confidence::Unknown);
-        assert_eq!(Confidence::parse_lenient("Confirmed"), Confidence::Confirmed);
+        assert_eq!(
+            Confidence::parse_lenient("Confirmed"),
+            Confidence::Confirmed
+        );
         assert_eq!(Confidence::parse_lenient("2"), Confidence::Medium);
         assert!(Confidence::High > Confidence::Medium);
         assert!(Confidence::Unknown < Confidence::Ignore);
