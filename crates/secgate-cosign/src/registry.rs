@@ -587,43 +587,86 @@ impl Registry {
         Ok(r.body)
     }
 
-    /// Lists referrers of `digest` through the OCI 1.1 referrers API.
-    /// `Ok(None)` when the registry does not implement it (404), so the caller
-    /// falls back to the `sha256-<hex>` referrers tag.
+    /// Lists referrers of `digest` through the OCI 1.1 referrers API
+    /// (`GET /v2/<name>/referrers/<digest>`), following `Link: <…>; rel="next"`
+    /// pages. With `artifact_type` the registry is asked to filter
+    /// (`?artifactType=`); a registry that did not (no `OCI-Filters-Applied:
+    /// artifactType` answer header) is filtered here, as the spec requires of
+    /// clients. `Ok(None)` when the registry does not implement the API (404),
+    /// so the caller falls back to the `sha256-<hex>` referrers tag; any other
+    /// failure (5xx, a body that is not an index) is an error, never "none".
     pub async fn referrers_api(
         &self,
         image: &Reference,
         digest: &str,
+        artifact_type: Option<&str>,
     ) -> Result<Option<Vec<Descriptor>>, RegistryError> {
         let host = image.api_host();
-        let path = format!("/v2/{}/referrers/{}", image.repository, digest);
-        let mut h = HeaderMap::new();
-        h.insert(ACCEPT, HeaderValue::from_static(OCI_INDEX));
-        let r = self
-            .send(
-                Method::GET,
-                host,
-                &image.repository,
-                false,
-                &path,
-                h,
-                None,
-                MAX_MANIFEST,
-            )
-            .await?;
-        let url = format!("{host}{path}");
-        if r.status == StatusCode::NOT_FOUND {
-            return Ok(None);
+        let mut path = format!("/v2/{}/referrers/{}", image.repository, digest);
+        if let Some(t) = artifact_type {
+            let q: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+            path = format!("{path}?artifactType={q}");
         }
-        if !r.status.is_success() {
-            return Err(Self::status_err("GET", url, &r));
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for page in 0.. {
+            if page >= MAX_REFERRER_PAGES {
+                return Err(RegistryError::Protocol {
+                    url: format!("{host}{path}"),
+                    message: format!("more than {MAX_REFERRER_PAGES} pages of referrers"),
+                });
+            }
+            if !seen.insert(path.clone()) {
+                return Err(RegistryError::Protocol {
+                    url: format!("{host}{path}"),
+                    message: "the referrers pages link back to an earlier page".into(),
+                });
+            }
+            let mut h = HeaderMap::new();
+            h.insert(ACCEPT, HeaderValue::from_static(OCI_INDEX));
+            let r = self
+                .send(
+                    Method::GET,
+                    host,
+                    &image.repository,
+                    false,
+                    &path,
+                    h,
+                    None,
+                    MAX_MANIFEST,
+                )
+                .await?;
+            let url = format!("{host}{path}");
+            if r.status == StatusCode::NOT_FOUND && page == 0 {
+                return Ok(None);
+            }
+            if !r.status.is_success() {
+                return Err(Self::status_err("GET", url, &r));
+            }
+            let applied = r
+                .headers
+                .get_all(OCI_FILTERS_APPLIED)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(",");
+            let (list, _) = referrers_from_response(&r.body, Some(&applied), artifact_type)
+                .map_err(|message| RegistryError::Protocol {
+                    url: url.clone(),
+                    message,
+                })?;
+            out.extend(list);
+            let next = r
+                .headers
+                .get(reqwest::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link);
+            match next {
+                Some(n) => path = n,
+                None => break,
+            }
         }
-        let idx: Manifest =
-            serde_json::from_slice(&r.body).map_err(|e| RegistryError::Protocol {
-                url: url.clone(),
-                message: format!("referrers response is not an OCI index: {e}"),
-            })?;
-        Ok(Some(idx.manifests))
+        Ok(Some(out))
     }
 
     /// Lists referrers, from the API or else the referrers tag fallback.
@@ -633,7 +676,7 @@ impl Registry {
         image: &Reference,
         digest: &str,
     ) -> Result<(Vec<Descriptor>, String), RegistryError> {
-        if let Some(list) = self.referrers_api(image, digest).await? {
+        if let Some(list) = self.referrers_api(image, digest, None).await? {
             return Ok((list, "referrers API".to_string()));
         }
         let tag = crate::reference::cosign_tag(digest, "");
@@ -773,6 +816,69 @@ impl Registry {
     }
 }
 
+/// The answer header that says which filters a referrers response applied.
+pub const OCI_FILTERS_APPLIED: &str = "OCI-Filters-Applied";
+/// Most referrers pages followed for one subject.
+pub const MAX_REFERRER_PAGES: usize = 64;
+
+/// Reads one referrers API response: `body` must be an OCI image index.
+/// `filters_applied` is the `OCI-Filters-Applied` header (comma-separated
+/// filter names). When `artifact_type` was asked for and the registry did not
+/// say it applied the `artifactType` filter, the descriptors are filtered
+/// here; when it said so, they are still checked (a registry that claims the
+/// filter but returns other types is filtered all the same). Returns the
+/// descriptors and whether the registry applied the filter itself.
+pub fn referrers_from_response(
+    body: &[u8],
+    filters_applied: Option<&str>,
+    artifact_type: Option<&str>,
+) -> Result<(Vec<Descriptor>, bool), String> {
+    let idx: Manifest = serde_json::from_slice(body)
+        .map_err(|e| format!("referrers response is not an OCI image index: {e}"))?;
+    if let Some(mt) = idx.media_type.as_deref() {
+        if mt != OCI_INDEX {
+            return Err(format!(
+                "referrers response has mediaType `{mt}`, not {OCI_INDEX}"
+            ));
+        }
+    }
+    if idx.schema_version != 2 {
+        return Err(format!(
+            "referrers response has schemaVersion {}, not 2",
+            idx.schema_version
+        ));
+    }
+    let Some(want) = artifact_type else {
+        return Ok((idx.manifests, false));
+    };
+    let registry_filtered = filters_applied.is_some_and(|h| {
+        h.split(',')
+            .any(|f| f.trim().eq_ignore_ascii_case("artifactType"))
+    });
+    // Whether or not the registry says it filtered, a descriptor of another
+    // type is dropped (one that claims the filter and ignores it is a bug).
+    let list = idx
+        .manifests
+        .into_iter()
+        .filter(|d| d.artifact_type.as_deref() == Some(want))
+        .collect();
+    Ok((list, registry_filtered))
+}
+
+/// The target of a `Link: <url>; rel="next"` header (RFC 5988), as a path
+/// or absolute URL.
+pub fn next_link(h: &str) -> Option<String> {
+    h.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let is_next = params.split(';').any(|p| {
+            let p = p.trim().replace(' ', "");
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        let t = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        (is_next && !t.is_empty()).then(|| t.to_string())
+    })
+}
+
 fn parse_challenge(h: &str) -> HashMap<String, String> {
     let rest = h.split_once(' ').map(|(_, r)| r).unwrap_or("");
     let mut out = HashMap::new();
@@ -794,6 +900,78 @@ mod tests {
         );
         assert_eq!(p["realm"], "https://gitlab.com/jwt/auth");
         assert_eq!(p["service"], "container_registry");
+    }
+
+    fn index(entries: &[(&str, &str)]) -> Vec<u8> {
+        let manifests: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|(d, t)| {
+                serde_json::json!({"mediaType": OCI_MANIFEST, "digest": d, "size": 10, "artifactType": t})
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn referrers_filter_honoured_or_not() {
+        let bundle = "application/vnd.dev.sigstore.bundle.v0.3+json";
+        let sbom = "application/spdx+json";
+        // The registry applied the filter: one descriptor, said so.
+        let (l, by_registry) = referrers_from_response(
+            &index(&[("sha256:a", bundle)]),
+            Some("artifactType"),
+            Some(bundle),
+        )
+        .unwrap();
+        assert!(by_registry);
+        assert_eq!(l.len(), 1);
+        // It ignored the filter (no header): filtered here.
+        let all = index(&[
+            ("sha256:a", bundle),
+            ("sha256:b", sbom),
+            ("sha256:c", bundle),
+        ]);
+        let (l, by_registry) = referrers_from_response(&all, None, Some(bundle)).unwrap();
+        assert!(!by_registry);
+        assert_eq!(
+            l.iter().map(|d| d.digest.as_str()).collect::<Vec<_>>(),
+            ["sha256:a", "sha256:c"]
+        );
+        let (l, by_registry) = referrers_from_response(&all, Some(""), Some(bundle)).unwrap();
+        assert!(!by_registry && l.len() == 2);
+        // It claims the filter but did not apply it: still filtered.
+        let (l, _) =
+            referrers_from_response(&all, Some("annotation, artifactType"), Some(bundle)).unwrap();
+        assert_eq!(l.len(), 2);
+        // No filter asked: everything.
+        let (l, _) = referrers_from_response(&all, None, None).unwrap();
+        assert_eq!(l.len(), 3);
+        // Not an index: an error, never an empty list.
+        assert!(referrers_from_response(b"<html>", None, None).is_err());
+        assert!(referrers_from_response(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#,
+            None,
+            None
+        )
+        .is_err());
+        assert!(referrers_from_response(br#"{"manifests":[]}"#, None, None).is_err());
+    }
+
+    #[test]
+    fn link_header_pagination() {
+        assert_eq!(
+            next_link(r#"</v2/a/referrers/sha256:x?n=1&last=sha256:y>; rel="next""#).as_deref(),
+            Some("/v2/a/referrers/sha256:x?n=1&last=sha256:y")
+        );
+        assert_eq!(
+            next_link(r#"<https://r.example/v2/a?p=2>; rel=next, </p1>; rel="prev""#).as_deref(),
+            Some("https://r.example/v2/a?p=2")
+        );
+        assert_eq!(next_link(r#"</p1>; rel="prev""#), None);
+        assert_eq!(next_link("garbage"), None);
     }
 
     #[test]

@@ -175,7 +175,11 @@ pub async fn sign_bundle(
         .push_manifest(image, &mdigest, OCI_MANIFEST, &bytes)
         .await?;
     // Registries without the referrers API: maintain the referrers tag index.
-    if registry.referrers_api(image, &digest).await?.is_none() {
+    if registry
+        .referrers_api(image, &digest, None)
+        .await?
+        .is_none()
+    {
         let tag = cosign_tag(&digest, "");
         let mut idx = match registry.get_manifest(image, &tag).await? {
             Some(m) => m.parse().unwrap_or_default(),

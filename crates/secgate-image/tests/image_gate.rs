@@ -721,3 +721,416 @@ fn manifests_verify_and_pin() {
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert!(!std::fs::read_to_string(&g).unwrap().contains("@sha256"));
 }
+
+/// How the in-test OCI 1.1 registry answers `GET /v2/<name>/referrers/<digest>`.
+#[derive(Clone, Copy, PartialEq)]
+enum Referrers {
+    /// The OCI distribution spec 1.1 API: an image index of the subject's
+    /// referrers, `artifactType` filtering with `OCI-Filters-Applied`, one
+    /// descriptor per page with `Link: <…>; rel="next"`.
+    Api,
+    /// A registry without the API (404): clients use the referrers tag.
+    NotFound,
+    /// A broken registry (500).
+    Error,
+}
+
+/// A second, real registry in the test: an HTTP/1.1 server on loopback that
+/// serves the referrers API itself and proxies every other request (manifests,
+/// blobs, uploads) to the real local registry. It records the manifests with a
+/// `subject` pushed through it, which is how a registry builds its referrers
+/// index. Stops after `max_conns` connections or 60 s.
+struct OciProxy {
+    addr: String,
+    referrers_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl OciProxy {
+    fn start(mode: Referrers) -> Self {
+        use std::sync::{Arc, Mutex};
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let upstream = format!("http://{}", plain());
+        let me = format!("http://{addr}");
+        // subject digest -> [(descriptor)]
+        let store: Arc<Mutex<HashMap<String, Vec<serde_json::Value>>>> = Arc::default();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            let http = reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            for s in l.incoming().take(400) {
+                if std::time::Instant::now() > deadline {
+                    break;
+                }
+                let Ok(s) = s else { break };
+                let (store, log, http, upstream, me) = (
+                    store.clone(),
+                    log2.clone(),
+                    http.clone(),
+                    upstream.clone(),
+                    me.clone(),
+                );
+                std::thread::spawn(move || {
+                    let _ = serve_conn(s, mode, &store, &log, &http, &upstream, &me);
+                });
+            }
+        });
+        OciProxy {
+            addr,
+            referrers_requests: log,
+        }
+    }
+}
+
+struct HttpReq {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn read_req(r: &mut std::io::BufReader<std::net::TcpStream>) -> Option<HttpReq> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    if r.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    if !parts.next()?.starts_with("HTTP/1.") {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some(HttpReq {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+fn respond(
+    w: &mut std::net::TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    w.write_all(out.as_bytes())?;
+    w.write_all(body)
+}
+
+fn serve_conn(
+    s: std::net::TcpStream,
+    mode: Referrers,
+    store: &std::sync::Mutex<HashMap<String, Vec<serde_json::Value>>>,
+    log: &std::sync::Mutex<Vec<String>>,
+    http: &reqwest::blocking::Client,
+    upstream: &str,
+    me: &str,
+) -> std::io::Result<()> {
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    let mut w = s.try_clone()?;
+    let mut r = std::io::BufReader::new(s);
+    // Keep-alive: serve requests until the client closes (a TLS ClientHello
+    // is not HTTP and ends the connection, so clients fall back to plain HTTP).
+    while let Some(req) = read_req(&mut r) {
+        let (path, query) = req
+            .target
+            .split_once('?')
+            .map(|(p, q)| (p.to_string(), q.to_string()))
+            .unwrap_or((req.target.clone(), String::new()));
+        if req.method == "GET" && path.contains("/referrers/") {
+            log.lock().unwrap().push(req.target.clone());
+            match mode {
+                Referrers::NotFound => {
+                    let b = br#"{"errors":[{"code":"NOT_FOUND","message":"page not found"}]}"#;
+                    respond(
+                        &mut w,
+                        404,
+                        &[("content-type".into(), "application/json".into())],
+                        b,
+                    )?;
+                }
+                Referrers::Error => {
+                    respond(&mut w, 500, &[], b"internal error\n")?;
+                }
+                Referrers::Api => {
+                    let subject = path.rsplit('/').next().unwrap().to_string();
+                    if !subject.starts_with("sha256:") || subject.len() != 71 {
+                        respond(&mut w, 400, &[], b"DIGEST_INVALID")?;
+                        continue;
+                    }
+                    let q: HashMap<String, String> = query
+                        .split('&')
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.replace("%2B", "+").replace("%2F", "/")))
+                        .collect();
+                    // An unknown subject is an empty index, never a 404.
+                    let mut all = store
+                        .lock()
+                        .unwrap()
+                        .get(&subject)
+                        .cloned()
+                        .unwrap_or_default();
+                    let mut headers = vec![(
+                        "content-type".to_string(),
+                        "application/vnd.oci.image.index.v1+json".to_string(),
+                    )];
+                    if let Some(t) = q.get("artifactType") {
+                        all.retain(|d| d["artifactType"].as_str() == Some(t.as_str()));
+                        headers.push(("OCI-Filters-Applied".into(), "artifactType".into()));
+                    }
+                    // One descriptor per page, pages chained with Link.
+                    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let these: Vec<_> = all.iter().skip(page).take(1).cloned().collect();
+                    if page + 1 < all.len() {
+                        let mut next = format!("{path}?page={}", page + 1);
+                        if let Some(t) = q.get("artifactType") {
+                            next.push_str(&format!("&artifactType={t}"));
+                        }
+                        headers.push(("link".into(), format!("<{next}>; rel=\"next\"")));
+                    }
+                    let body = serde_json::to_vec(&serde_json::json!({
+                        "schemaVersion": 2,
+                        "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": these,
+                    }))
+                    .unwrap();
+                    respond(&mut w, 200, &headers, &body)?;
+                }
+            }
+            continue;
+        }
+        // A pushed manifest with a subject becomes a referrer of it.
+        if req.method == "PUT" && path.contains("/manifests/") {
+            if let Ok(m) = serde_json::from_slice::<serde_json::Value>(&req.body) {
+                if let Some(subject) = m["subject"]["digest"].as_str() {
+                    let media = m["mediaType"]
+                        .as_str()
+                        .unwrap_or("application/vnd.oci.image.manifest.v1+json");
+                    let artifact_type = m["artifactType"]
+                        .as_str()
+                        .or(m["config"]["mediaType"].as_str())
+                        .unwrap_or("");
+                    let mut d = serde_json::json!({
+                        "mediaType": media, "digest": sha(&req.body),
+                        "size": req.body.len(), "artifactType": artifact_type,
+                    });
+                    if !m["annotations"].is_null() {
+                        d["annotations"] = m["annotations"].clone();
+                    }
+                    store
+                        .lock()
+                        .unwrap()
+                        .entry(subject.to_string())
+                        .or_default()
+                        .push(d);
+                }
+            }
+        }
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap();
+        let mut up = http.request(method, format!("{upstream}{}", req.target));
+        for (k, v) in &req.headers {
+            if !matches!(k.as_str(), "host" | "connection" | "content-length") {
+                up = up.header(k, v);
+            }
+        }
+        let resp = match up.body(req.body).send() {
+            Ok(x) => x,
+            Err(_) => {
+                respond(&mut w, 502, &[], b"upstream failed")?;
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        let mut headers = Vec::new();
+        for (k, v) in resp.headers() {
+            let k = k.as_str().to_string();
+            if matches!(
+                k.as_str(),
+                "content-length" | "connection" | "transfer-encoding"
+            ) {
+                continue;
+            }
+            let v = v.to_str().unwrap_or("").replace(upstream, me);
+            headers.push((k, v));
+        }
+        let body = resp.bytes().unwrap_or_default();
+        respond(&mut w, status, &headers, &body)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn bundle_referrers_via_the_oci_1_1_referrers_api() {
+    let c = Client::plain();
+    let keys = Keys::new();
+    let (k, p) = keys.pair("api-signer");
+    let (_, other) = keys.pair("api-other");
+    let api = OciProxy::start(Referrers::Api);
+
+    // Signed through a registry with the API: no referrers tag is written;
+    // the bundle is found through the API.
+    let repo = unique("gate/api");
+    let d = c.image(&repo, "v1", "api");
+    let img = format!("{}/{repo}:v1", api.addr);
+    let o = run(&["sign", "--bundle", "--key", &k, &img]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let tag = format!("sha256-{}", &d[7..]);
+    let r =
+        reqwest::blocking::get(format!("http://{}/v2/{repo}/manifests/{tag}", plain())).unwrap();
+    assert_eq!(r.status().as_u16(), 404, "no referrers tag with the API");
+    // An unrelated referrer (an SBOM) beside the signature, so that the
+    // API lists two descriptors over two pages.
+    let sbom = br#"{"spdxVersion":"SPDX-2.3"}"#;
+    let sbom_d = c.blob(&repo, sbom);
+    let empty = c.blob(&repo, b"{}");
+    let subject = c.get_manifest(&repo, &d);
+    let sbom_m = serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/spdx+json",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/spdx+json", "digest": sbom_d, "size": sbom.len()}],
+        "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d,
+                    "size": serde_json::to_vec(&subject).unwrap().len()},
+    });
+    let bytes = serde_json::to_vec(&sbom_m).unwrap();
+    let via = Client {
+        http: reqwest::blocking::Client::new(),
+        base: format!("http://{}", api.addr),
+        auth: None,
+    };
+    via.manifest(
+        &repo,
+        &sha(&bytes),
+        "application/vnd.oci.image.manifest.v1+json",
+        &bytes,
+    );
+
+    // The library asked for one artifact type: the registry filters (and
+    // says so); across its pages only that type comes back.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reg = secgate_cosign::Registry::new(secgate_cosign::RegistryOptions::default()).unwrap();
+    let r = secgate_cosign::Reference::parse(&img).unwrap();
+    for (t, n) in [
+        ("application/vnd.dev.sigstore.bundle.v0.3+json", 1),
+        ("application/spdx+json", 1),
+        ("application/vnd.example.none", 0),
+    ] {
+        let l = rt
+            .block_on(reg.referrers_api(&r, &d, Some(t)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.len(), n, "{t}: {l:?}");
+        assert!(l.iter().all(|x| x.artifact_type.as_deref() == Some(t)));
+    }
+    let all = rt
+        .block_on(reg.referrers_api(&r, &d, None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(all.len(), 2, "both pages: {all:?}");
+
+    let o = run(&[
+        "verify",
+        "--insecure-ignore-tlog",
+        "--key",
+        &p,
+        "--format",
+        "json",
+        &img,
+    ]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sigs = j["images"][0]["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 1, "the SBOM is not a signature: {sigs:?}");
+    assert!(
+        sigs[0]["location"]
+            .as_str()
+            .unwrap()
+            .contains("(referrers API)"),
+        "{sigs:?}"
+    );
+    assert!(
+        api.referrers_requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t.contains("page=1")),
+        "the second page was followed: {:?}",
+        api.referrers_requests.lock().unwrap()
+    );
+    let o = run(&["verify", "--insecure-ignore-tlog", "--key", &other, &img]);
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert!(out(&o).contains("referrers API"), "{}", out(&o));
+
+    // A registry that answers 404 on the referrers endpoint: the bundle is
+    // written to and found through the sha256-<hex> referrers tag.
+    let nf = OciProxy::start(Referrers::NotFound);
+    let repo = unique("gate/api404");
+    let d = c.image(&repo, "v1", "api404");
+    let img = format!("{}/{repo}:v1", nf.addr);
+    let o = run(&["sign", "--bundle", "--key", &k, &img]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let idx = c.get_manifest(&repo, &format!("sha256-{}", &d[7..]));
+    assert_eq!(idx["manifests"].as_array().unwrap().len(), 1);
+    let o = run(&["verify", "--insecure-ignore-tlog", "--key", &p, &img]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(out(&o).contains("(referrers tag sha256-"), "{}", out(&o));
+    assert!(!nf.referrers_requests.lock().unwrap().is_empty());
+
+    // A registry that answers 500 on the referrers endpoint: exit 3, even
+    // though a valid legacy signature exists; never "no signatures".
+    let err = OciProxy::start(Referrers::Error);
+    let repo = unique("gate/api500");
+    c.image(&repo, "v1", "api500");
+    let direct = format!("{}/{repo}:v1", plain());
+    assert_eq!(code(&run(&["sign", "--key", &k, &direct])), 0);
+    assert_eq!(
+        code(&run(&[
+            "verify",
+            "--insecure-ignore-tlog",
+            "--key",
+            &p,
+            &direct
+        ])),
+        0
+    );
+    let img = format!("{}/{repo}:v1", err.addr);
+    let o = run(&["verify", "--insecure-ignore-tlog", "--key", &p, &img]);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+    assert!(out(&o).contains("500"), "{}", out(&o));
+    assert!(!out(&o).contains("no signature found"), "{}", out(&o));
+    // Signing against it fails too (it cannot tell whether to write the tag).
+    let o = run(&["sign", "--bundle", "--key", &k, &img]);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+}
