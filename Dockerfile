@@ -6,7 +6,8 @@
 # tests/dockerfile.rs keeps the build command and the binary list in step with
 # the workspace.
 
-ARG RUST_VERSION=1.85
+# The toolchain CI builds and tests with (the MSRV, rust-version in Cargo.toml, is lower).
+ARG RUST_VERSION=1.95
 ARG DEBIAN_RELEASE=bookworm
 
 FROM docker.io/library/rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
