@@ -24,8 +24,9 @@
 //!      the parameter;
 //!    - resource: `res`, the kind, the name;
 //!    - none: `none`;
-//! 4. the occurrence: `0` for the first finding (in line order) with the same
-//!    2 and 3 in one report, `1` for the second, and so on.
+//! 4. the occurrence: `0` for the first finding (in line order; ties by the full
+//!    location text, the title and the producer's id) with the same 2 and 3 in
+//!    one report, `1` for the second, and so on.
 //!
 //! Line numbers, the scanner, the severity and the description are never
 //! hashed: a line moving, a scanner upgrade that re-rates a CVE, or a reworded
@@ -312,7 +313,8 @@ pub fn compute(f: &Finding, occurrence: usize) -> Fingerprint {
 }
 
 /// Assigns fingerprints to all findings of one report, numbering occurrences of
-/// the same key in line order (ties in input order).
+/// the same key in line order (ties by the full location text, the title and the
+/// producer's id, then input order).
 pub fn assign(findings: &mut [Finding]) {
     let hashers: Vec<Sha256> = findings.iter().map(key_hasher).collect();
     // Group by the digest of the key; most keys occur once.
@@ -329,7 +331,18 @@ pub fn assign(findings: &mut [Finding]) {
         .filter(|&i| counts[&groups[i]] > 1)
         .collect();
     if !repeated.is_empty() {
-        repeated.sort_by_key(|&i| (groups[i], findings[i].location.line().unwrap_or(0), i));
+        // Order repeated keys by line, then by the rest of what they say (so the
+        // numbering does not depend on input order), then by input position.
+        let tie = |i: usize| {
+            let f = &findings[i];
+            (
+                f.location.line().unwrap_or(0),
+                f.location.describe(),
+                f.title.clone(),
+                f.source_id.clone(),
+            )
+        };
+        repeated.sort_by_cached_key(|&i| (groups[i], tie(i), i));
         let mut n = 0;
         for (k, &i) in repeated.iter().enumerate() {
             n = if k > 0 && groups[repeated[k - 1]] == groups[i] {
