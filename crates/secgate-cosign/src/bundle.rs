@@ -243,7 +243,7 @@ pub fn verify_image_bundle(
                         .into(),
                 );
             } else if let Some(sig) = sigs.iter().find(|sig| cert.verify_message(&signed, sig)) {
-                crate::keyless::check_certificate(cert, policy, &mut s.reasons);
+                crate::keyless::check_certificate(cert, policy, &mut s.reasons, &mut s.warnings);
                 let id = cert.identities().join(", ");
                 signer = Some((
                     format!(

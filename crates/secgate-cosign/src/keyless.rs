@@ -4,9 +4,16 @@ use crate::verify::Policy;
 use crate::x509::Cert;
 
 /// Checks a Fulcio leaf: issued by a CA of the trusted root (chain
-/// signatures verified by us), code-signing EKU, and identity/issuer matching
-/// one of the policy's identities. Appends one reason per failure.
-pub fn check_certificate(leaf: &Cert, policy: &Policy, reasons: &mut Vec<String>) {
+/// signatures verified by us), its embedded SCT verified against the root's
+/// CT logs (unless `policy.insecure_ignore_sct`, which adds a warning),
+/// code-signing EKU, and identity/issuer matching one of the policy's
+/// identities. Appends one reason per failure.
+pub fn check_certificate(
+    leaf: &Cert,
+    policy: &Policy,
+    reasons: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
     let (not_before, _) = leaf.validity();
     let mut chained = false;
     let mut why = Vec::new();
@@ -36,6 +43,16 @@ pub fn check_certificate(leaf: &Cert, policy: &Policy, reasons: &mut Vec<String>
             continue;
         }
         chained = true;
+        if policy.insecure_ignore_sct {
+            warnings.push(
+                "INSECURE: the certificate's SCT (certificate transparency) was not checked (--insecure-ignore-sct)"
+                    .into(),
+            );
+        } else if let Err(mut p) =
+            crate::sct::verify_embedded_sct(leaf, &chain[0], &policy.trusted_root)
+        {
+            reasons.append(&mut p);
+        }
         break;
     }
     if !chained {

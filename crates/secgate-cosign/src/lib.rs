@@ -20,6 +20,7 @@ pub mod manifests;
 pub mod reference;
 pub mod registry;
 pub mod rekor;
+pub mod sct;
 pub mod sign;
 pub mod simplesigning;
 pub mod tlog;

@@ -75,6 +75,9 @@ pub struct Policy {
     pub trusted_root: Arc<TrustedRoot>,
     /// Accept key-signed signatures without a transparency-log entry.
     pub insecure_ignore_tlog: bool,
+    /// Do not check the SCT embedded in Fulcio certificates (private CAs
+    /// without certificate transparency).
+    pub insecure_ignore_sct: bool,
     /// Registries (or `registry/path/` prefixes) images may come from; empty = any.
     pub allowed_registries: Vec<String>,
     /// Tag-only references fail.
@@ -91,6 +94,7 @@ impl Default for Policy {
             min_signatures: 1,
             trusted_root: Arc::new(TrustedRoot::public_good()),
             insecure_ignore_tlog: false,
+            insecure_ignore_sct: false,
             allowed_registries: Vec::new(),
             require_digest: false,
             concurrency: 16,
@@ -454,7 +458,7 @@ pub fn verify_legacy(
                     if !leaf.verify_message(payload, &sig) {
                         reasons.push("the signature does not verify with the certificate's key over this payload".into());
                     }
-                    crate::keyless::check_certificate(&leaf, policy, &mut reasons);
+                    crate::keyless::check_certificate(&leaf, policy, &mut reasons, &mut s.warnings);
                     let mut probe = failed(location, "legacy", String::new());
                     probe.reasons.clear();
                     let time = tlog_check(

@@ -293,3 +293,141 @@ fn bundle_log_entries_checked_offline() {
     .unwrap();
     assert!(two.cas.len() > 2);
 }
+
+/// The issuing CA of `leaf` among the trusted root's authorities.
+fn issuer_in(root: &TrustedRoot, leaf: &secgate_cosign::x509::Cert) -> secgate_cosign::x509::Cert {
+    root.cas
+        .iter()
+        .map(|ca| secgate_cosign::x509::Cert::from_der(&ca.chain_der[0]).unwrap())
+        .find(|c| leaf.is_signed_by(c))
+        .unwrap_or_else(|| panic!("no issuer for {}", leaf.subject()))
+}
+
+fn bundle_leaf(name: &str) -> secgate_cosign::x509::Cert {
+    secgate_cosign::bundle::Bundle::parse(&read(name))
+        .unwrap()
+        .leaf()
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name}: no certificate"))
+}
+
+#[test]
+fn embedded_scts_verify_against_the_ct_logs_of_the_trusted_root() {
+    use secgate_cosign::sct::verify_embedded_sct;
+    let good = TrustedRoot::public_good();
+    let staging =
+        TrustedRoot::from_json("staging", &read("sigstore-rs__staging_trusted_root.json")).unwrap();
+    // The public-good legacy keyless signature's certificate.
+    let leaf =
+        secgate_cosign::x509::Cert::from_pem(&read("containers-image__rekor-payload.crt.pem"))
+            .unwrap();
+    let issuer = issuer_in(&good, &leaf);
+    let v = verify_embedded_sct(&leaf, &issuer, &good).unwrap();
+    assert_eq!(v.log_url, "https://ctfe.sigstore.dev/2022");
+    let (nb, _) = leaf.validity();
+    assert!((v.timestamp - nb).abs() < 60, "SCT time near issuance");
+    // The certificates inside the corpus bundles.
+    let mut checked = 0;
+    for (name, root) in [
+        ("sigstore-conformance__happy-path-v0.1.sigstore.json", &good),
+        ("sigstore-conformance__happy-path-v0.2.sigstore.json", &good),
+        ("sigstore-conformance__happy-path-v0.3.sigstore.json", &good),
+        (
+            "sigstore-conformance__happy-path-v0.3-new-mediaType.sigstore.json",
+            &good,
+        ),
+        ("sigstore-rs__bundle_v03.json", &good),
+        ("cosign__oci-attestation.sigstore.json", &good),
+        ("sigstore-python__bundle.txt.sigstore", &staging),
+        ("sigstore-python__bundle_v3.txt.sigstore", &staging),
+    ] {
+        let leaf = bundle_leaf(name);
+        let issuer = issuer_in(root, &leaf);
+        let v = verify_embedded_sct(&leaf, &issuer, root);
+        assert!(v.is_ok(), "{name}: {:?}", v.err());
+        // The other root's CT logs do not know this log.
+        let other = if std::ptr::eq(root, &good) {
+            &staging
+        } else {
+            &good
+        };
+        let e = verify_embedded_sct(&leaf, &issuer, other).unwrap_err();
+        assert!(
+            e.iter().any(|m| m.contains("does not know")),
+            "{name}: {e:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+
+    // The SCT extension altered (one bit of its signature): fails.
+    let der = leaf.der.clone();
+    let sct_oid = [
+        0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02,
+    ];
+    let at = der
+        .windows(sct_oid.len())
+        .position(|w| w == sct_oid)
+        .expect("SCT extension present");
+    // The extension value ends where the next extension (or the TBS) ends;
+    // flip a byte inside the SCT signature, near the end of the extension.
+    let ext = secgate_cosign::sct::embedded_scts(&leaf).unwrap().unwrap();
+    let sig = &ext[0].signature;
+    let pos = der[at..]
+        .windows(sig.len())
+        .position(|w| w == sig.as_slice())
+        .unwrap()
+        + at
+        + sig.len()
+        - 3;
+    let mut bad = der.clone();
+    bad[pos] ^= 0x01;
+    let altered = secgate_cosign::x509::Cert::from_der(&bad).unwrap();
+    let e = verify_embedded_sct(&altered, &issuer_in(&good, &leaf), &good).unwrap_err();
+    assert!(e.iter().any(|m| m.contains("does not verify")), "{e:?}");
+    // The certificate altered elsewhere (its validity): the SCT no longer
+    // covers it.
+    let mut bad = der.clone();
+    let nb_at = bad.windows(2).position(|w| w == [0x17, 0x0d]).unwrap() + 2;
+    bad[nb_at + 11] = if bad[nb_at + 11] == b'1' { b'2' } else { b'1' };
+    let altered = secgate_cosign::x509::Cert::from_der(&bad).unwrap();
+    let e = verify_embedded_sct(&altered, &issuer_in(&good, &leaf), &good).unwrap_err();
+    assert!(e.iter().any(|m| m.contains("does not verify")), "{e:?}");
+    // Another issuer key hash (the wrong CA): fails.
+    let wrong_issuer = secgate_cosign::x509::Cert::from_der(&good.cas[0].chain_der[0]).unwrap();
+    assert!(verify_embedded_sct(&leaf, &wrong_issuer, &good).is_err());
+}
+
+#[test]
+fn keyless_verification_checks_the_sct_unless_told_not_to() {
+    let (payload, ann) =
+        containers_sig("containers-image__dir-img-cosign-fulcio-rekor-valid__signature-1");
+    let d = digest_of(&payload);
+    // A trusted root with the public-good CA and Rekor but no CT logs.
+    let mut no_ct = TrustedRoot::public_good();
+    no_ct.ctlogs.clear();
+    let p = Policy {
+        trusted_root: Arc::new(no_ct),
+        ..keyless("mitr@redhat.com", "https://.*")
+    };
+    let s = verify_legacy("corpus", &payload, Some(&ann), &d, &p);
+    assert!(!s.verified);
+    assert!(
+        s.reasons.iter().any(|r| r.contains("SCT from CT log")),
+        "{:?}",
+        s.reasons
+    );
+    let p = Policy {
+        insecure_ignore_sct: true,
+        ..p
+    };
+    let s = verify_legacy("corpus", &payload, Some(&ann), &d, &p);
+    assert!(s.verified, "{:?}", s.reasons);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("INSECURE") && w.contains("SCT")),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -101,6 +101,10 @@ struct VerifyArgs {
     /// Accept key-signed signatures without a transparency-log entry.
     #[arg(long = "insecure-ignore-tlog")]
     insecure_ignore_tlog: bool,
+    /// Keyless: do not check the certificate's embedded SCT (for private
+    /// CAs without certificate transparency). Said loudly in the output.
+    #[arg(long = "insecure-ignore-sct")]
+    insecure_ignore_sct: bool,
     /// Registry (or registry/path prefix) images may come from; repeatable.
     #[arg(long = "allowed-registry")]
     allowed_registry: Vec<String>,
@@ -281,6 +285,7 @@ fn policy(v: &VerifyArgs) -> Result<Policy, Fail> {
         min_signatures: min,
         trusted_root: Arc::new(trusted_root),
         insecure_ignore_tlog: v.insecure_ignore_tlog,
+        insecure_ignore_sct: v.insecure_ignore_sct,
         allowed_registries: allowed,
         require_digest: v.require_digest || file.require_digest,
         concurrency: 16,
@@ -296,6 +301,9 @@ fn render_text(reports: &[ImageReport], policy: &Policy) -> String {
     let mut o = String::new();
     if policy.insecure_ignore_tlog {
         o.push_str("WARNING: --insecure-ignore-tlog: key signatures are accepted without a transparency-log entry\n\n");
+    }
+    if policy.insecure_ignore_sct {
+        o.push_str("WARNING: --insecure-ignore-sct: keyless certificates are accepted without checking their certificate-transparency SCT\n\n");
     }
     for r in reports {
         let mark = if r.verified {
@@ -363,6 +371,7 @@ fn emit(
         let mut j = serde_json::json!({
             "verified": reports.iter().all(|r| r.verified) && !reports.is_empty(),
             "insecure_ignore_tlog": policy.insecure_ignore_tlog,
+            "insecure_ignore_sct": policy.insecure_ignore_sct,
             "images": reports,
         });
         if let Some(e) = extra {
