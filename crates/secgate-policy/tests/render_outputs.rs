@@ -467,3 +467,53 @@ fn outputs_do_not_depend_on_the_order_of_findings() {
         );
     }
 }
+
+#[test]
+fn streaming_writers_write_what_the_values_hold() {
+    let v = verdict();
+    let parse = |bytes: Vec<u8>| -> Value { serde_json::from_slice(&bytes).unwrap() };
+    let mut buf = Vec::new();
+    write_json(&mut buf, &v).unwrap();
+    assert_eq!(parse(buf), json(&v));
+    let mut buf = Vec::new();
+    write_sarif(&mut buf, &v).unwrap();
+    assert_eq!(parse(buf), sarif(&v));
+    let mut buf = Vec::new();
+    write_sarif_log(&mut buf, &all_findings()).unwrap();
+    assert_eq!(parse(buf), sarif_log(&all_findings()));
+    let mut buf = Vec::new();
+    write_code_quality(&mut buf, &v, None).unwrap();
+    assert_eq!(parse(buf), code_quality(&v, None));
+    let mut buf = Vec::new();
+    write_gitlab_security_report(&mut buf, &Category::Sast, &all_findings(), &[], NOW).unwrap();
+    assert_eq!(
+        parse(buf),
+        gitlab_security_report_at(&Category::Sast, &all_findings(), &[], NOW)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let written = write_gitlab_security_reports(&v, NOW, &out).unwrap();
+    let values = gitlab_security_reports_at(&v, NOW);
+    assert_eq!(written.len(), values.len());
+    for (path, (kind, value)) in written.iter().zip(&values) {
+        assert_eq!(
+            path.file_name().unwrap().to_str().unwrap(),
+            gitlab_report_file_name(kind)
+        );
+        assert_eq!(&parse(std::fs::read(path).unwrap()), value);
+    }
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "gl-sast-report.json",
+            "gl-dast-report.json",
+            "gl-dependency-scanning-report.json",
+            "gl-container-scanning-report.json",
+            "gl-secret-detection-report.json"
+        ]
+    );
+}

@@ -4,12 +4,14 @@
 //! existing: the widget compares with the target branch's artifact by
 //! fingerprint and shows what is new), deduplicated by fingerprint.
 
+use super::stream::write_array;
 use super::{judged_in_order, one_line, outcome_reason, rule_key, stable_place, truncate};
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Finding, Location, Severity};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// GitLab's Code Quality severity for a severity: critical `blocker`, high
@@ -45,16 +47,18 @@ pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u3
         Location::Dependency {
             file: Some(file), ..
         } if !file.trim().is_empty() => (relative(file, project_dir), 1),
-        Location::Container { .. } => {
-            let found = project_dir.and_then(|d| {
-                ["Dockerfile", "Containerfile"]
-                    .into_iter()
-                    .find(|n| d.join(n).is_file())
-            });
-            (found.unwrap_or(PIPELINE_FILE).to_string(), 1)
-        }
+        Location::Container { .. } => (code_quality_container_path(project_dir), 1),
         _ => (PIPELINE_FILE.to_string(), 1),
     }
+}
+
+fn code_quality_container_path(project_dir: Option<&Path>) -> String {
+    let found = project_dir.and_then(|d| {
+        ["Dockerfile", "Containerfile"]
+            .into_iter()
+            .find(|n| d.join(n).is_file())
+    });
+    found.unwrap_or(PIPELINE_FILE).to_string()
 }
 
 fn relative(file: &str, project_dir: Option<&Path>) -> String {
@@ -95,27 +99,43 @@ fn description(f: &Finding, o: &Outcome) -> String {
 /// `artifacts:reports:codequality`. Paths are relative to `project_dir`
 /// (`CI_PROJECT_DIR`); see [`code_quality_path`] for findings not in a file.
 pub fn code_quality(v: &Verdict, project_dir: Option<&Path>) -> Value {
+    Value::Array(entries(v, project_dir).collect())
+}
+
+/// Writes [`code_quality`] to `w` (compact JSON), one entry at a time.
+pub fn write_code_quality<W: Write>(
+    w: W,
+    v: &Verdict,
+    project_dir: Option<&Path>,
+) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, w);
+    write_array(&mut w, entries(v, project_dir))?;
+    w.flush()
+}
+
+fn entries<'a>(v: &'a Verdict, project_dir: Option<&'a Path>) -> impl Iterator<Item = Value> + 'a {
+    // Whether the project has a Dockerfile is looked up once.
+    let container_path = code_quality_container_path(project_dir);
     let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for j in judged_in_order(&v.findings) {
-        if matches!(j.outcome, Outcome::Exempted { .. }) {
-            continue;
-        }
-        if !seen.insert(j.finding.fingerprint) {
-            continue;
-        }
-        let f = &j.finding;
-        let (path, line) = code_quality_path(f, project_dir);
-        out.push(json!({
-            "type": "issue",
-            "check_name": rule_key(f),
-            "description": description(f, &j.outcome),
-            "categories": ["Security"],
-            "severity": code_quality_severity(f.severity),
-            "fingerprint": f.fingerprint.to_hex(),
-            "engine_name": f.scanner.id,
-            "location": {"path": path, "lines": {"begin": line}},
-        }));
-    }
-    Value::Array(out)
+    judged_in_order(&v.findings)
+        .into_iter()
+        .filter(|j| !matches!(j.outcome, Outcome::Exempted { .. }))
+        .filter(move |j| seen.insert(j.finding.fingerprint))
+        .map(move |j| {
+            let f = &j.finding;
+            let (path, line) = match &f.location {
+                Location::Container { .. } => (container_path.clone(), 1),
+                _ => code_quality_path(f, project_dir),
+            };
+            json!({
+                "type": "issue",
+                "check_name": rule_key(f),
+                "description": description(f, &j.outcome),
+                "categories": ["Security"],
+                "severity": code_quality_severity(f.severity),
+                "fingerprint": f.fingerprint.to_hex(),
+                "engine_name": f.scanner.id,
+                "location": {"path": path, "lines": {"begin": line}},
+            })
+        })
 }

@@ -5,6 +5,7 @@
 //! report; secgate's other categories go into the nearest one (see
 //! [`gitlab_report_kind`]).
 
+use super::stream::ObjectWriter;
 use super::time::Timestamp;
 use super::{
     one_line, rule_key, safe_description, sort_findings, truncate, TOOL_NAME, TOOL_URI,
@@ -15,6 +16,8 @@ use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Category, Finding, Fingerprint, Identifier, Location, Scanner};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 /// The schema version every rendered GitLab report declares.
 pub const GITLAB_SCHEMA_VERSION: &str = "15.2.1";
@@ -120,62 +123,45 @@ pub fn gitlab_security_reports(v: &Verdict) -> Vec<(Category, Value)> {
 
 /// [`gitlab_security_reports`] at a given time.
 pub fn gitlab_security_reports_at(v: &Verdict, now: Timestamp) -> Vec<(Category, Value)> {
-    let mut kinds: BTreeMap<Category, Vec<(&Finding, Option<&Outcome>)>> = BTreeMap::new();
-    for c in &v.categories {
-        kinds.entry(gitlab_report_kind(c)).or_default();
-    }
-    for j in &v.findings {
-        let entry = kinds
-            .entry(gitlab_report_kind(&j.finding.category))
-            .or_default();
-        if !matches!(j.outcome, Outcome::Exempted { .. }) {
-            entry.push((&j.finding, Some(&j.outcome)));
-        }
-    }
-    kinds
+    verdict_kinds(v)
         .into_iter()
-        .map(|(kind, items)| {
-            // The scanners of this kind: those of its findings, else (no findings)
-            // the verdict's scanners when there is exactly one.
-            let mut scanners: Vec<Scanner> = Vec::new();
-            if items.is_empty() && v.scanners.len() == 1 {
-                scanners = v.scanners.clone();
-            }
+        .map(|(kind, items, scanners)| {
             let value = render(&kind, &items, &scanners, now);
             (kind, value)
         })
         .collect()
 }
 
-fn render(
+/// One report, ready to be built as a value or written item by item.
+struct Prepared<'a> {
+    kind: Category,
+    items: Vec<(&'a Finding, Option<&'a Outcome>)>,
+    schema: String,
+    scan: Value,
+}
+
+fn prepare<'a>(
     category: &Category,
-    items: &[(&Finding, Option<&Outcome>)],
+    items: &[(&'a Finding, Option<&'a Outcome>)],
     scanners: &[Scanner],
     now: Timestamp,
-) -> Value {
+) -> Prepared<'a> {
     let kind = gitlab_report_kind(category);
     let mut sorted: Vec<(&Finding, Option<&Outcome>)> = items.to_vec();
     sort_findings(&mut sorted, |x| x.0);
     let mut seen = HashSet::new();
     sorted.retain(|(f, _)| seen.insert(f.fingerprint));
 
-    let vulnerabilities: Vec<Value> = sorted
-        .iter()
-        .map(|(f, o)| vulnerability(&kind, f, *o))
-        .collect();
-
-    let mut all_scanners: BTreeMap<String, Scanner> = BTreeMap::new();
+    let mut all_scanners: BTreeMap<&str, &Scanner> = BTreeMap::new();
     for s in scanners {
-        all_scanners
-            .entry(s.id.clone())
-            .or_insert_with(|| s.clone());
+        all_scanners.entry(s.id.as_str()).or_insert(s);
     }
     for (f, _) in &sorted {
         all_scanners
-            .entry(f.scanner.id.clone())
-            .or_insert_with(|| f.scanner.clone());
+            .entry(f.scanner.id.as_str())
+            .or_insert(&f.scanner);
     }
-    let scanner = scan_scanner(all_scanners.values().collect());
+    let scanner = scan_scanner(all_scanners.into_values().collect());
 
     let time = now.gitlab();
     let scan_type = match kind {
@@ -199,15 +185,119 @@ fn render(
     if matches!(kind, Category::Dast | Category::ApiFuzzing) {
         scan["scanned_resources"] = Value::Array(scanned_resources(&sorted));
     }
-    json!({
-        "version": GITLAB_SCHEMA_VERSION,
-        "schema": format!(
-            "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v{GITLAB_SCHEMA_VERSION}/dist/{}-report-format.json",
-            schema_name(&kind)
-        ),
-        "scan": scan,
-        "vulnerabilities": vulnerabilities,
-    })
+    let schema = format!(
+        "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v{GITLAB_SCHEMA_VERSION}/dist/{}-report-format.json",
+        schema_name(&kind)
+    );
+    Prepared {
+        kind,
+        items: sorted,
+        schema,
+        scan,
+    }
+}
+
+impl Prepared<'_> {
+    fn vulnerabilities(&self) -> impl Iterator<Item = Value> + '_ {
+        self.items
+            .iter()
+            .map(|(f, o)| vulnerability(&self.kind, f, *o))
+    }
+
+    fn to_value(&self) -> Value {
+        json!({
+            "version": GITLAB_SCHEMA_VERSION,
+            "schema": self.schema,
+            "scan": self.scan,
+            "vulnerabilities": self.vulnerabilities().collect::<Vec<Value>>(),
+        })
+    }
+
+    fn write<W: Write>(&self, w: W) -> io::Result<()> {
+        let mut w = BufWriter::with_capacity(1 << 16, w);
+        let mut o = ObjectWriter::begin(&mut w)?;
+        o.field("version", GITLAB_SCHEMA_VERSION)?;
+        o.field("schema", &self.schema)?;
+        o.field("scan", &self.scan)?;
+        o.array("vulnerabilities", self.vulnerabilities())?;
+        o.end()?;
+        w.flush()
+    }
+}
+
+fn render(
+    category: &Category,
+    items: &[(&Finding, Option<&Outcome>)],
+    scanners: &[Scanner],
+    now: Timestamp,
+) -> Value {
+    prepare(category, items, scanners, now).to_value()
+}
+
+/// Writes [`gitlab_security_report_at`] to `w` (compact JSON), one
+/// vulnerability at a time: for big reports, much faster and smaller in
+/// memory than building the value.
+pub fn write_gitlab_security_report<W: Write>(
+    w: W,
+    category: &Category,
+    findings: &[Finding],
+    scanners: &[Scanner],
+    now: Timestamp,
+) -> io::Result<()> {
+    let refs: Vec<(&Finding, Option<&Outcome>)> = findings.iter().map(|f| (f, None)).collect();
+    prepare(category, &refs, scanners, now).write(w)
+}
+
+/// A finding to render and, from a verdict, its outcome.
+type Item<'a> = (&'a Finding, Option<&'a Outcome>);
+
+/// The kinds, findings and scanners of a verdict's GitLab reports.
+fn verdict_kinds(v: &Verdict) -> Vec<(Category, Vec<Item<'_>>, Vec<Scanner>)> {
+    let mut kinds: BTreeMap<Category, Vec<(&Finding, Option<&Outcome>)>> = BTreeMap::new();
+    for c in &v.categories {
+        kinds.entry(gitlab_report_kind(c)).or_default();
+    }
+    for j in &v.findings {
+        let entry = kinds
+            .entry(gitlab_report_kind(&j.finding.category))
+            .or_default();
+        if !matches!(j.outcome, Outcome::Exempted { .. }) {
+            entry.push((&j.finding, Some(&j.outcome)));
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|(kind, items)| {
+            // The scanners of this kind: those of its findings, else (no findings)
+            // the verdict's scanners when there is exactly one.
+            let scanners = if items.is_empty() && v.scanners.len() == 1 {
+                v.scanners.clone()
+            } else {
+                Vec::new()
+            };
+            (kind, items, scanners)
+        })
+        .collect()
+}
+
+/// Writes every GitLab security report of a verdict ([`gitlab_security_reports_at`])
+/// into `dir` (created if missing), each under GitLab's artifact name
+/// ([`gitlab_report_file_name`]), one vulnerability at a time. Returns the
+/// paths written, sorted by kind.
+pub fn write_gitlab_security_reports(
+    v: &Verdict,
+    now: Timestamp,
+    dir: &Path,
+) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (kind, items, scanners) in verdict_kinds(v) {
+        let path = dir.join(gitlab_report_file_name(&kind));
+        let file = std::fs::File::create(&path)?;
+        prepare(&kind, &items, &scanners, now).write(file)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 fn nonempty(s: Option<&str>) -> Option<&str> {

@@ -1,10 +1,12 @@
 //! The JSON result: the verdict, versioned. A later run reads it back as a
 //! baseline (`--baseline`), so it holds every finding with its fingerprint.
 
+use super::stream::ObjectWriter;
 use super::{Counts, TOOL_NAME, TOOL_VERSION};
 use crate::verdict::Verdict;
-use secgate_core::Severity;
+use secgate_core::{Category, Finding, Location, Severity};
 use serde_json::{json, Map, Value};
+use std::io::{self, BufWriter, Write};
 
 /// The version of the JSON result's shape. It changes only when a field
 /// changes meaning or goes away; new fields may appear without a change.
@@ -19,6 +21,51 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// Redacted: code snippets and the descriptions of secret findings are left
 /// out (see `docs/outputs.md`); fingerprints are kept as computed.
 pub fn json(v: &Verdict) -> Value {
+    let mut out = Map::new();
+    out.insert("schema_version".into(), JSON_SCHEMA_VERSION.into());
+    out.insert("tool".into(), tool());
+    out.insert("summary".into(), summary(v));
+    // The verdict always serialises (plain data, string keys).
+    if let Ok(Value::Object(mut fields)) = serde_json::to_value(v) {
+        if let Some(Value::Array(findings)) = fields.get_mut("findings") {
+            findings.iter_mut().for_each(redact);
+        }
+        out.extend(fields);
+    }
+    Value::Object(out)
+}
+
+/// Writes [`json()`] to `w` (compact JSON), one finding at a time: for big
+/// verdicts, much faster and smaller in memory than building the value.
+pub fn write_json<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, w);
+    let mut o = ObjectWriter::begin(&mut w)?;
+    o.field("schema_version", &JSON_SCHEMA_VERSION)?;
+    o.field("tool", &tool())?;
+    o.field("summary", &summary(v))?;
+    o.field("passed", &v.passed)?;
+    o.array_with("findings", &v.findings, |w, j| {
+        if needs_redaction(&j.finding) {
+            let mut value = serde_json::to_value(j)?;
+            redact(&mut value);
+            serde_json::to_writer(w, &value)?;
+        } else {
+            serde_json::to_writer(w, j)?;
+        }
+        Ok(())
+    })?;
+    o.field("problems", &v.problems)?;
+    o.field("scanners", &v.scanners)?;
+    o.field("categories", &v.categories)?;
+    o.end()?;
+    w.flush()
+}
+
+fn tool() -> Value {
+    json!({"name": TOOL_NAME, "version": TOOL_VERSION})
+}
+
+fn summary(v: &Verdict) -> Value {
     let c = Counts::of(&v.findings);
     let mut by_severity = Map::new();
     for s in Severity::ALL {
@@ -27,7 +74,7 @@ pub fn json(v: &Verdict) -> Value {
             c.by_severity[super::severity_index(s)][0].into(),
         );
     }
-    let summary = json!({
+    json!({
         "total": c.total,
         "failed": c.failed,
         "allowed": c.passed,
@@ -37,22 +84,21 @@ pub fn json(v: &Verdict) -> Value {
         "by_severity": by_severity,
         "problems": v.problems.len(),
         "blocking_problems": v.problems.iter().filter(|p| p.blocking).count(),
-    });
-    let mut out = Map::new();
-    out.insert("schema_version".into(), JSON_SCHEMA_VERSION.into());
-    out.insert(
-        "tool".into(),
-        json!({"name": TOOL_NAME, "version": TOOL_VERSION}),
-    );
-    out.insert("summary".into(), summary);
-    // The verdict always serialises (plain data, string keys).
-    if let Ok(Value::Object(mut fields)) = serde_json::to_value(v) {
-        if let Some(Value::Array(findings)) = fields.get_mut("findings") {
-            findings.iter_mut().for_each(redact);
-        }
-        out.extend(fields);
-    }
-    Value::Object(out)
+    })
+}
+
+/// Whether [`redact`] would change the finding.
+fn needs_redaction(f: &Finding) -> bool {
+    let secret =
+        f.category == Category::SecretDetection || matches!(f.location, Location::Secret { .. });
+    (secret && f.description.is_some())
+        || matches!(
+            &f.location,
+            Location::Source {
+                snippet: Some(_),
+                ..
+            }
+        )
 }
 
 /// Never print a secret: code snippets (a SAST rule about a hard-coded

@@ -12,10 +12,19 @@ use secgate_core::Category;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Escapes text for XML content and attributes, dropping characters XML 1.0
-/// does not allow (control characters other than tab, newline, carriage return).
+/// Escapes text for XML attributes, dropping characters XML 1.0 does not
+/// allow (control characters other than tab, newline, carriage return).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    escape(s, true)
+}
+
+/// Escapes element text (newlines and tabs kept as they are).
+fn esc_text(s: &str) -> String {
+    escape(s, false)
+}
+
+fn escape(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -23,19 +32,15 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
+            '\n' if attribute => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' | '\t' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
     out
-}
-
-/// Escapes element text (newlines kept as they are).
-fn esc_text(s: &str) -> String {
-    esc(s).replace("&#10;", "\n").replace("&#9;", "\t")
 }
 
 struct Case {

@@ -25,20 +25,26 @@ mod json;
 mod junit;
 mod markdown;
 mod sarif;
+mod stream;
 mod terminal;
 mod time;
 
-pub use code_quality::{code_quality, code_quality_path, code_quality_severity};
+pub use code_quality::{
+    code_quality, code_quality_path, code_quality_severity, write_code_quality,
+};
 pub use dotenv::dotenv;
 
 pub use gitlab::{
     gitlab_report_file_name, gitlab_report_kind, gitlab_security_report, gitlab_security_report_at,
-    gitlab_security_reports, gitlab_security_reports_at, vulnerability_uuid, GITLAB_SCHEMA_VERSION,
+    gitlab_security_reports, gitlab_security_reports_at, vulnerability_uuid,
+    write_gitlab_security_report, write_gitlab_security_reports, GITLAB_SCHEMA_VERSION,
 };
-pub use json::{json, JSON_SCHEMA_VERSION};
+pub use json::{json, write_json, JSON_SCHEMA_VERSION};
 pub use junit::junit;
 pub use markdown::{markdown, MARKDOWN_MAX_FINDINGS};
-pub use sarif::{sarif, sarif_log, sarif_security_severity, SARIF_FINGERPRINT_KEY};
+pub use sarif::{
+    sarif, sarif_log, sarif_security_severity, write_sarif, write_sarif_log, SARIF_FINGERPRINT_KEY,
+};
 pub use terminal::{terminal, TerminalOptions};
 pub use time::Timestamp;
 

@@ -1,13 +1,15 @@
 //! SARIF 2.1.0: one run per scanner, rules deduplicated, secgate fingerprints.
 
+use super::stream::ObjectWriter;
 use super::{
     one_line, rule_key, safe_description, sort_findings, stable_place, truncate, TOOL_NAME,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
-use secgate_core::{Finding, Location, Severity};
+use secgate_core::{Finding, Location, Scanner, Severity};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, BufWriter, Write};
 
 /// The `partialFingerprints` key that holds the secgate fingerprint (64 hex digits).
 pub const SARIF_FINGERPRINT_KEY: &str = "secgateFingerprint/v1";
@@ -63,7 +65,9 @@ pub fn sarif(v: &Verdict) -> Value {
     render(&items)
 }
 
-fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
+fn groups<'a>(
+    items: &[(&'a Finding, Option<&'a Outcome>)],
+) -> Vec<Vec<(&'a Finding, Option<&'a Outcome>)>> {
     let mut by_scanner: BTreeMap<&str, Vec<(&Finding, Option<&Outcome>)>> = BTreeMap::new();
     for (f, o) in items {
         by_scanner
@@ -71,11 +75,25 @@ fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
             .or_default()
             .push((f, *o));
     }
-    let runs: Vec<Value> = by_scanner
+    by_scanner
         .into_values()
         .map(|mut group| {
             sort_findings(&mut group, |x| x.0);
-            run(&group)
+            group
+        })
+        .collect()
+}
+
+fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
+    let runs: Vec<Value> = groups(items)
+        .iter()
+        .map(|group| {
+            let run = PreparedRun::new(group);
+            json!({
+                "tool": run.tool(),
+                "results": run.results().collect::<Vec<Value>>(),
+                "properties": run_properties(),
+            })
         })
         .collect();
     json!({
@@ -85,55 +103,135 @@ fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
     })
 }
 
-fn run(group: &[(&Finding, Option<&Outcome>)]) -> Value {
-    let scanner = &group[0].0.scanner;
-    // Rules: one per key, in order of first appearance (results are sorted).
-    let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rules: Vec<Value> = Vec::new();
-    let mut rule_severity: Vec<Severity> = Vec::new();
-    let mut results = Vec::with_capacity(group.len());
-    for (f, o) in group {
-        let key = rule_key(f);
-        let idx = match rule_index.get(&key) {
-            Some(i) => {
-                rule_severity[*i] = rule_severity[*i].max(f.severity);
-                *i
-            }
-            None => {
-                let i = rules.len();
-                rule_index.insert(key.clone(), i);
-                rules.push(rule(&key, f));
-                rule_severity.push(f.severity);
-                i
-            }
-        };
-        results.push(result(&key, idx, f, *o));
-    }
-    for (r, sev) in rules.iter_mut().zip(&rule_severity) {
-        if let Some(score) = sarif_security_severity(*sev) {
-            r["properties"]["security-severity"] = Value::String(score.into());
+fn run_properties() -> Value {
+    json!({"secgate/convertedBy": format!("{TOOL_NAME} {}", super::TOOL_VERSION)})
+}
+
+fn write_log<W: Write>(w: W, items: &[(&Finding, Option<&Outcome>)]) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, w);
+    let mut o = ObjectWriter::begin(&mut w)?;
+    o.field("$schema", SARIF_SCHEMA)?;
+    o.field("version", "2.1.0")?;
+    o.array_with("runs", groups(items), |w, group| {
+        let run = PreparedRun::new(&group);
+        let mut r = ObjectWriter::begin(w)?;
+        r.field_with("tool", |w| run.write_tool(w))?;
+        r.array("results", run.results())?;
+        r.field("properties", &run_properties())?;
+        r.end().map(|_| ())
+    })?;
+    o.end()?;
+    w.flush()
+}
+
+/// Writes [`sarif_log`] to `w` (compact JSON), one result at a time.
+pub fn write_sarif_log<W: Write>(w: W, findings: &[Finding]) -> io::Result<()> {
+    let items: Vec<(&Finding, Option<&Outcome>)> = findings.iter().map(|f| (f, None)).collect();
+    write_log(w, &items)
+}
+
+/// Writes [`sarif()`] to `w` (compact JSON), one result at a time: for big
+/// verdicts, much faster and smaller in memory than building the value.
+pub fn write_sarif<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
+    let items: Vec<(&Finding, Option<&Outcome>)> = v
+        .findings
+        .iter()
+        .map(|j| (&j.finding, Some(&j.outcome)))
+        .collect();
+    write_log(w, &items)
+}
+
+/// One run: its scanner, its rules (key, first finding, highest severity)
+/// and its results' rule keys and indexes.
+struct PreparedRun<'a> {
+    scanner: &'a Scanner,
+    rules: Vec<(String, &'a Finding, Severity)>,
+    results: Vec<(&'a Finding, Option<&'a Outcome>, usize)>,
+}
+
+impl<'a> PreparedRun<'a> {
+    fn new(group: &[(&'a Finding, Option<&'a Outcome>)]) -> PreparedRun<'a> {
+        // Rules: one per key, in order of first appearance (results are sorted).
+        let mut rule_index: HashMap<String, usize> = HashMap::new();
+        let mut rules: Vec<(String, &Finding, Severity)> = Vec::new();
+        let mut results = Vec::with_capacity(group.len());
+        for (f, o) in group {
+            let key = rule_key(f);
+            let idx = match rule_index.get(&key) {
+                Some(i) => {
+                    rules[*i].2 = rules[*i].2.max(f.severity);
+                    *i
+                }
+                None => {
+                    let i = rules.len();
+                    rule_index.insert(key.clone(), i);
+                    rules.push((key, f, f.severity));
+                    i
+                }
+            };
+            results.push((*f, *o, idx));
         }
-        r["defaultConfiguration"] = json!({"level": level(*sev)});
+        PreparedRun {
+            scanner: &group[0].0.scanner,
+            rules,
+            results,
+        }
     }
-    let mut driver = Map::new();
-    let name = if scanner.name.trim().is_empty() {
-        scanner.id.clone()
-    } else {
-        scanner.name.trim().to_string()
-    };
-    driver.insert("name".into(), name.into());
-    if let Some(v) = scanner.version.as_deref().filter(|v| !v.trim().is_empty()) {
-        driver.insert("version".into(), v.trim().into());
+
+    fn rules(&self) -> impl Iterator<Item = Value> + '_ {
+        self.rules.iter().map(|(key, f, sev)| {
+            let mut r = rule(key, f);
+            if let Some(score) = sarif_security_severity(*sev) {
+                r["properties"]["security-severity"] = Value::String(score.into());
+            }
+            r["defaultConfiguration"] = json!({"level": level(*sev)});
+            r
+        })
     }
-    if let Some(v) = scanner.vendor.as_deref().filter(|v| !v.trim().is_empty()) {
-        driver.insert("organization".into(), v.trim().into());
+
+    /// The driver without its rules.
+    fn driver(&self) -> Map<String, Value> {
+        let scanner = self.scanner;
+        let mut driver = Map::new();
+        let name = if scanner.name.trim().is_empty() {
+            scanner.id.clone()
+        } else {
+            scanner.name.trim().to_string()
+        };
+        driver.insert("name".into(), name.into());
+        if let Some(v) = scanner.version.as_deref().filter(|v| !v.trim().is_empty()) {
+            driver.insert("version".into(), v.trim().into());
+        }
+        if let Some(v) = scanner.vendor.as_deref().filter(|v| !v.trim().is_empty()) {
+            driver.insert("organization".into(), v.trim().into());
+        }
+        driver
     }
-    driver.insert("rules".into(), rules.into());
-    json!({
-        "tool": {"driver": driver},
-        "results": results,
-        "properties": {"secgate/convertedBy": format!("{TOOL_NAME} {}", super::TOOL_VERSION)},
-    })
+
+    fn tool(&self) -> Value {
+        let mut driver = self.driver();
+        driver.insert("rules".into(), self.rules().collect::<Vec<Value>>().into());
+        json!({ "driver": driver })
+    }
+
+    fn write_tool<W: Write>(&self, w: W) -> io::Result<()> {
+        let mut tool = ObjectWriter::begin(w)?;
+        tool.field_with("driver", |w| {
+            let mut d = ObjectWriter::begin(w)?;
+            for (k, v) in self.driver() {
+                d.field(&k, &v)?;
+            }
+            d.array("rules", self.rules())?;
+            d.end().map(|_| ())
+        })?;
+        tool.end().map(|_| ())
+    }
+
+    fn results(&self) -> impl Iterator<Item = Value> + '_ {
+        self.results
+            .iter()
+            .map(|(f, o, idx)| result(&self.rules[*idx].0, *idx, f, *o))
+    }
 }
 
 fn rule(key: &str, f: &Finding) -> Value {

@@ -1,0 +1,92 @@
+//! Writing big JSON documents item by item: each item is built, written and
+//! dropped, so that a 100k-finding output never holds its whole tree in memory.
+
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Writes one JSON object, field by field.
+pub(crate) struct ObjectWriter<W: Write> {
+    w: W,
+    first: bool,
+}
+
+impl<W: Write> ObjectWriter<W> {
+    /// Opens the object (`{`).
+    pub(crate) fn begin(mut w: W) -> io::Result<Self> {
+        w.write_all(b"{")?;
+        Ok(ObjectWriter { w, first: true })
+    }
+
+    fn key(&mut self, key: &str) -> io::Result<()> {
+        if !self.first {
+            self.w.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.w, key)?;
+        self.w.write_all(b":")
+    }
+
+    /// Writes one field.
+    pub(crate) fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
+        self.key(key)?;
+        serde_json::to_writer(&mut self.w, value)?;
+        Ok(())
+    }
+
+    /// Writes a field whose value writes itself.
+    pub(crate) fn field_with<F>(&mut self, key: &str, write: F) -> io::Result<()>
+    where
+        F: FnOnce(&mut W) -> io::Result<()>,
+    {
+        self.key(key)?;
+        write(&mut self.w)
+    }
+
+    /// Writes an array field, one item at a time.
+    pub(crate) fn array<T, I>(&mut self, key: &str, items: I) -> io::Result<()>
+    where
+        T: Serialize,
+        I: IntoIterator<Item = T>,
+    {
+        self.key(key)?;
+        write_array(&mut self.w, items)
+    }
+
+    /// Writes an array field whose items write themselves.
+    pub(crate) fn array_with<I, F>(&mut self, key: &str, items: I, mut each: F) -> io::Result<()>
+    where
+        I: IntoIterator,
+        F: FnMut(&mut W, I::Item) -> io::Result<()>,
+    {
+        self.key(key)?;
+        self.w.write_all(b"[")?;
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.w.write_all(b",")?;
+            }
+            each(&mut self.w, item)?;
+        }
+        self.w.write_all(b"]")
+    }
+
+    /// Closes the object (`}`) and gives the writer back.
+    pub(crate) fn end(mut self) -> io::Result<W> {
+        self.w.write_all(b"}")?;
+        Ok(self.w)
+    }
+}
+
+/// Writes a JSON array, one item at a time.
+pub(crate) fn write_array<W: Write, T: Serialize, I: IntoIterator<Item = T>>(
+    w: &mut W,
+    items: I,
+) -> io::Result<()> {
+    w.write_all(b"[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &item)?;
+    }
+    w.write_all(b"]")
+}
