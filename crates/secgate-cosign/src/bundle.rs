@@ -153,11 +153,37 @@ impl Bundle {
     }
 }
 
+/// What a bundle must be about.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// An image: a DSSE envelope over an in-toto statement whose subject
+    /// digest is this `sha256:…` image digest.
+    Image(&'a str),
+    /// A blob (`cosign verify-blob`): a message signature over these bytes,
+    /// or a DSSE in-toto statement with their SHA-256 as a subject.
+    Artifact(&'a [u8]),
+}
+
 /// Verifies an image signature bundle found as a referrer of `image_digest`.
 pub fn verify_image_bundle(
     location: &str,
     bytes: &[u8],
     image_digest: &str,
+    policy: &Policy,
+) -> SignatureReport {
+    verify_bundle(location, bytes, Subject::Image(image_digest), policy)
+}
+
+/// Verifies a Sigstore bundle (v0.1, v0.2, v0.3) about `subject` under
+/// `policy`, offline: the signature with a trusted key or with a Fulcio
+/// certificate (chain to a CA of the trusted root, SCT, identity and issuer),
+/// the transparency-log entry (promise, inclusion proof, and that it records
+/// this content, this signature and this certificate or key), and for keyless
+/// a signed time inside the certificate's validity. Every problem is listed.
+pub fn verify_bundle(
+    location: &str,
+    bytes: &[u8],
+    subject: Subject<'_>,
     policy: &Policy,
 ) -> SignatureReport {
     let mut s = failed(location, "bundle", String::new());
@@ -169,45 +195,27 @@ pub fn verify_image_bundle(
             return s;
         }
     };
-    let Some(env) = &b.dsse_envelope else {
-        s.reasons.push(
-            "the bundle has no DSSE envelope (image signature bundles carry an in-toto statement)"
-                .into(),
-        );
-        return s;
+    // The bytes signed, the signatures, and the content hashes a log entry
+    // may record for them.
+    let (signed, sigs, hashes) = match content(&b, subject, &mut s.reasons) {
+        Some(c) => c,
+        None => return s,
     };
-    let Some(payload) = b64d(&env.payload) else {
-        s.reasons.push("the DSSE payload is not base64".into());
+    if sigs.is_empty() {
+        s.reasons.push("the bundle has no signature".into());
         return s;
-    };
-    if env.payload_type != INTOTO {
-        s.reasons.push(format!(
-            "DSSE payload type `{}` is not {INTOTO}",
-            env.payload_type
-        ));
     }
-    let want = image_digest.strip_prefix("sha256:").unwrap_or(image_digest);
-    match serde_json::from_slice::<serde_json::Value>(&payload) {
-        Ok(st) => {
-            let subjects = st["subject"].as_array().cloned().unwrap_or_default();
-            if !subjects
-                .iter()
-                .any(|x| x["digest"]["sha256"].as_str() == Some(want))
-            {
-                s.reasons.push(format!(
-                    "the statement's subject is not this image's digest {image_digest}"
-                ));
+    if let Some(ch) = &b.verification_material.x509_certificate_chain {
+        for c in ch.certificates.iter().skip(1) {
+            if let Some(c) = b64d(&c.raw_bytes).and_then(|d| Cert::from_der(&d).ok()) {
+                if c.cert.tbs_certificate.subject == c.cert.tbs_certificate.issuer {
+                    s.reasons.push(format!(
+                        "the bundle's certificate chain includes a root certificate ({}); roots come only from the trusted root",
+                        c.subject()
+                    ));
+                }
             }
         }
-        Err(e) => s
-            .reasons
-            .push(format!("the DSSE payload is not an in-toto statement: {e}")),
-    }
-    let signed = pae(&env.payload_type, &payload);
-    let sigs: Vec<Vec<u8>> = env.signatures.iter().filter_map(|x| b64d(&x.sig)).collect();
-    if sigs.is_empty() {
-        s.reasons.push("the envelope has no signature".into());
-        return s;
     }
     let leaf = match b.leaf() {
         Ok(l) => l,
@@ -217,6 +225,7 @@ pub fn verify_image_bundle(
         }
     };
     let mut signer = None;
+    let mut signer_der: Vec<u8> = Vec::new();
     match &leaf {
         None => {
             if let Some((k, sig)) = policy.keys.iter().find_map(|k| {
@@ -229,9 +238,13 @@ pub fn verify_image_bundle(
                     format!("key:{}", k.fingerprint()),
                     sig.clone(),
                 ));
+                signer_der = p256::pkcs8::EncodePublicKey::to_public_key_der(&k.key)
+                    .expect("encodes")
+                    .as_bytes()
+                    .to_vec();
             } else {
                 s.reasons.push(format!(
-                    "the envelope does not verify with any of the {} trusted key(s)",
+                    "the signature does not verify with any of the {} trusted key(s)",
                     policy.keys.len()
                 ));
             }
@@ -253,49 +266,81 @@ pub fn verify_image_bundle(
                     format!("cert:{id}"),
                     sig.clone(),
                 ));
+                signer_der = cert.der.clone();
             } else {
                 s.reasons
-                    .push("the envelope does not verify with the certificate's key".into());
+                    .push("the signature does not verify with the certificate's key".into());
             }
         }
     }
     // Transparency log.
     let entries = &b.verification_material.tlog_entries;
-    if entries.is_empty() {
-        if leaf.is_none() && policy.insecure_ignore_tlog {
-            s.warnings.push(
-                "INSECURE: no transparency-log entry, accepted because of --insecure-ignore-tlog"
-                    .into(),
-            );
-        } else if leaf.is_none() {
+    let skip_tlog = leaf.is_none() && policy.insecure_ignore_tlog;
+    if skip_tlog {
+        s.warnings.push(
+            "INSECURE: transparency log not checked, accepted because of --insecure-ignore-tlog"
+                .into(),
+        );
+    } else if entries.is_empty() {
+        if leaf.is_none() {
             s.reasons.push("no transparency-log entry; a key-signed image without one needs --insecure-ignore-tlog".into());
         } else {
             s.reasons.push(
                 "keyless bundle without a transparency-log entry: no trusted signing time".into(),
             );
         }
-    } else if !(leaf.is_none() && policy.insecure_ignore_tlog) {
-        match crate::tlog::verify_entry(&entries[0], &policy.trusted_root) {
-            Ok(e) => {
-                if let Some(cert) = &leaf {
-                    let (nb, na) = cert.validity();
-                    if e.integrated_time < nb || e.integrated_time > na {
-                        s.reasons.push(
-                            "the log entry's time is outside the certificate's validity".into(),
-                        );
+    } else {
+        // Every entry must verify and be this signature's; one is enough.
+        let mut why = Vec::new();
+        let mut good = None;
+        for e in entries {
+            match crate::tlog::verify_entry(e, &policy.trusted_root) {
+                Ok(v) => {
+                    let mut p = Vec::new();
+                    if let Some((_, _, sig)) = &signer {
+                        p = entry_binds(&v.body, &hashes, sig, &signer_der);
                     }
+                    if p.is_empty() {
+                        good = Some(v);
+                        break;
+                    }
+                    why.extend(p);
                 }
-                let body_hash = hex::encode(Sha256::digest(&payload));
-                if !e.body.contains(&body_hash) {
-                    s.reasons
-                        .push("the log entry does not record this envelope's payload hash".into());
-                }
+                Err(p) => why.extend(p),
+            }
+        }
+        match good {
+            None => s.reasons.extend(why),
+            Some(e) => {
                 s.tlog = Some(format!(
                     "{} index {} at {}",
                     e.log_url, e.log_index, e.integrated_time
                 ));
+                if let Some(cert) = &leaf {
+                    match e.signed_time {
+                        None => s.reasons.push(
+                            "the log entry carries no signed time (no inclusion promise) and RFC 3161 timestamps are not supported yet: no trusted signing time".into(),
+                        ),
+                        Some(t) => {
+                            let (nb, na) = cert.validity();
+                            if t < nb || t > na {
+                                s.reasons.push(
+                                    "the log entry's time is outside the certificate's validity"
+                                        .into(),
+                                );
+                            }
+                            let now = std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map(|d| d.as_secs() as i64)
+                                .unwrap_or(0);
+                            if t > now + 300 {
+                                s.reasons
+                                    .push("the log entry's time is in the future".into());
+                            }
+                        }
+                    }
+                }
             }
-            Err(p) => s.reasons.extend(p),
         }
     }
     if let Some((name, id, _)) = signer {
@@ -306,4 +351,153 @@ pub fn verify_image_bundle(
         }
     }
     s
+}
+
+/// The signed bytes, the signatures and the content hashes (SHA-256) a log
+/// entry may record, per the bundle's content and the expected subject.
+#[allow(clippy::type_complexity)]
+fn content(
+    b: &Bundle,
+    subject: Subject<'_>,
+    reasons: &mut Vec<String>,
+) -> Option<(Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+    if let Some(env) = &b.dsse_envelope {
+        let Some(payload) = b64d(&env.payload) else {
+            reasons.push("the DSSE payload is not base64".into());
+            return None;
+        };
+        if env.payload_type != INTOTO {
+            reasons.push(format!(
+                "DSSE payload type `{}` is not {INTOTO}",
+                env.payload_type
+            ));
+        }
+        let want = match subject {
+            Subject::Image(d) => d.strip_prefix("sha256:").unwrap_or(d).to_string(),
+            Subject::Artifact(a) => hex::encode(Sha256::digest(a)),
+        };
+        match serde_json::from_slice::<serde_json::Value>(&payload) {
+            Ok(st) => {
+                let subjects = st["subject"].as_array().cloned().unwrap_or_default();
+                if !subjects
+                    .iter()
+                    .any(|x| x["digest"]["sha256"].as_str() == Some(want.as_str()))
+                {
+                    reasons.push(match subject {
+                        Subject::Image(d) => {
+                            format!("the statement's subject is not this image's digest {d}")
+                        }
+                        Subject::Artifact(_) => {
+                            format!("the statement's subject is not this artifact (sha256 {want})")
+                        }
+                    });
+                }
+            }
+            Err(e) => reasons.push(format!("the DSSE payload is not an in-toto statement: {e}")),
+        }
+        let signed = pae(&env.payload_type, &payload);
+        let sigs = env.signatures.iter().filter_map(|x| b64d(&x.sig)).collect();
+        let hashes = vec![
+            Sha256::digest(&payload).to_vec(),
+            Sha256::digest(&signed).to_vec(),
+        ];
+        return Some((signed, sigs, hashes));
+    }
+    let Some(ms) = &b.message_signature else {
+        reasons.push("the bundle has neither a DSSE envelope nor a message signature".into());
+        return None;
+    };
+    let Subject::Artifact(artifact) = subject else {
+        reasons.push(
+            "the bundle is a message signature, not an image signature (image signature bundles carry a DSSE in-toto statement)"
+                .into(),
+        );
+        return None;
+    };
+    let digest = Sha256::digest(artifact).to_vec();
+    if let Some(md) = ms.get("messageDigest").filter(|v| !v.is_null()) {
+        let alg = md["algorithm"].as_str().unwrap_or("");
+        let d = md["digest"].as_str().and_then(b64d);
+        if alg != "SHA2_256" {
+            reasons.push(format!(
+                "message digest algorithm `{alg}` is not supported (SHA2_256)"
+            ));
+        } else if d.as_deref() != Some(digest.as_slice()) {
+            reasons.push(
+                "the bundle's message digest is not this artifact's SHA-256 (signed another file)"
+                    .into(),
+            );
+        }
+    }
+    let Some(sig) = ms["signature"].as_str().and_then(b64d) else {
+        reasons.push("the message signature is missing or not base64".into());
+        return None;
+    };
+    Some((artifact.to_vec(), vec![sig], vec![digest]))
+}
+
+/// Every string in a JSON value.
+fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Byte strings a log-entry field may encode: base64 once or twice
+/// (Rekor's intoto kind), and PEM inside.
+fn decodings(s: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if let Some(d1) = b64d(s) {
+        if let Some(der) = crate::rekor::pem_to_der(&d1) {
+            out.push(der);
+        }
+        if let Some(d2) = std::str::from_utf8(&d1).ok().and_then(b64d) {
+            if let Some(der) = crate::rekor::pem_to_der(&d2) {
+                out.push(der);
+            }
+            out.push(d2);
+        }
+        out.push(d1);
+    }
+    out
+}
+
+/// Checks that a verified log entry's body records one of `hashes` (the
+/// content), `sig` and `signer_der` (certificate DER or key SPKI DER), in
+/// whichever kind (hashedrekord, dsse, intoto; v0.0.1 and v0.0.2) it is.
+/// Without this, a valid entry of another signing could be attached
+/// (CVE-2022-36056).
+fn entry_binds(body: &str, hashes: &[Vec<u8>], sig: &[u8], signer_der: &[u8]) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return vec!["the log entry body is not JSON".into()];
+    };
+    let mut all = Vec::new();
+    strings(&v, &mut all);
+    let mut p = Vec::new();
+    let hash_ok = all.iter().any(|s| {
+        hashes
+            .iter()
+            .any(|h| s.eq_ignore_ascii_case(&hex::encode(h)) || b64d(s).is_some_and(|d| &d == h))
+    });
+    if !hash_ok {
+        p.push(
+            "the log entry does not record this content's hash (entry of another artifact)".into(),
+        );
+    }
+    let decoded: Vec<Vec<u8>> = all.iter().flat_map(|s| decodings(s)).collect();
+    if !decoded.iter().any(|d| d == sig) {
+        p.push("the log entry records a different signature than this one (entry of another signing, CVE-2022-36056)".into());
+    }
+    let signer_ok = decoded.iter().any(|d| {
+        d.as_slice() == signer_der || crate::x509::spki_of_cert(d).is_some_and(|k| k == signer_der)
+    });
+    if !signer_ok {
+        p.push(
+            "the log entry records a different key or certificate than the one that signed".into(),
+        );
+    }
+    p
 }

@@ -14,8 +14,12 @@ use crate::trust::TrustedRoot;
 pub struct VerifiedEntry {
     /// The decoded entry body (canonical JSON text).
     pub body: String,
-    /// Integrated time (0 when the entry has none: Rekor v2).
+    /// Integrated time as written (0 when the entry has none: Rekor v2).
+    /// Not trusted unless [`VerifiedEntry::signed_time`] is set.
     pub integrated_time: i64,
+    /// The integrated time, when the log signed it (a verified inclusion
+    /// promise). `None`: the entry proves inclusion but gives no signed time.
+    pub signed_time: Option<i64>,
     /// Log index.
     pub log_index: i64,
     /// Log URL.
@@ -35,7 +39,9 @@ fn int(v: &Value) -> Option<i64> {
 }
 
 /// Verifies one `tlogEntries[]` element. Requires a promise (SET) or an
-/// inclusion proof with a checkpoint; checks every one present.
+/// inclusion proof with a checkpoint; checks every one present. Only a
+/// verified promise makes the integrated time a signed time: an
+/// `integratedTime` without one is not trusted.
 pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<String>> {
     let mut p = Vec::new();
     let key_id = e["logId"]["keyId"]
@@ -83,8 +89,6 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
         if !log.validity.contains(integrated_time) {
             p.push("the entry's integrated time is outside the log key's validity".into());
         }
-    } else if integrated_time == 0 {
-        p.push("the log entry carries no signed time (no inclusion promise); RFC 3161 timestamps are not supported yet".into());
     }
     if !proof.is_null() {
         if let Err(x) = verify_inclusion(proof, &body, &key) {
@@ -95,6 +99,7 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
         Ok(VerifiedEntry {
             body: String::from_utf8_lossy(&body).into_owned(),
             integrated_time,
+            signed_time: promise.map(|_| integrated_time),
             log_index,
             log_url: log.base_url.clone(),
         })

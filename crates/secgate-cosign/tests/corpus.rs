@@ -431,3 +431,353 @@ fn keyless_verification_checks_the_sct_unless_told_not_to() {
         s.warnings
     );
 }
+
+const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const GHA: &str = "https://token.actions.githubusercontent.com";
+const GH_OAUTH: &str = "https://github.com/login/oauth";
+
+/// What a corpus bundle is checked against.
+struct Case {
+    bundle: &'static str,
+    /// The signed file, or None: a DSSE bundle checked against its
+    /// statement's own subject digest.
+    artifact: Option<&'static str>,
+    root: &'static str,
+    identity: &'static str,
+    issuer: &'static str,
+}
+
+fn root_named(name: &str) -> TrustedRoot {
+    if name == "public-good" {
+        TrustedRoot::public_good()
+    } else {
+        TrustedRoot::from_json(name, &read(name)).unwrap()
+    }
+}
+
+fn check(c: &Case, policy: Policy) -> secgate_cosign::SignatureReport {
+    use secgate_cosign::bundle::{verify_bundle, Subject};
+    let bytes = read(c.bundle);
+    let policy = Policy {
+        trusted_root: Arc::new(root_named(c.root)),
+        ..policy
+    };
+    match c.artifact {
+        Some(a) => verify_bundle(c.bundle, &bytes, Subject::Artifact(&read(a)), &policy),
+        None => {
+            let b: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let st = base64::engine::general_purpose::STANDARD
+                .decode(b["dsseEnvelope"]["payload"].as_str().unwrap())
+                .unwrap();
+            let st: serde_json::Value = serde_json::from_slice(&st).unwrap();
+            let d = format!(
+                "sha256:{}",
+                // (dsse-2sigs names its subject by sha512 only.)
+                st["subject"][0]["digest"]["sha256"]
+                    .as_str()
+                    .unwrap_or("none")
+            );
+            verify_bundle(c.bundle, &bytes, Subject::Image(&d), &policy)
+        }
+    }
+}
+
+const STAGING: &str = "sigstore-rs__staging_trusted_root.json";
+
+fn happy_cases() -> Vec<Case> {
+    let a = Some("sigstore-conformance__a.txt");
+    let mut v = Vec::new();
+    for bundle in [
+        "sigstore-conformance__happy-path-v0.1.sigstore.json",
+        "sigstore-conformance__happy-path-v0.2.sigstore.json",
+        "sigstore-conformance__happy-path-v0.3.sigstore.json",
+        "sigstore-conformance__happy-path-v0.3-new-mediaType.sigstore.json",
+    ] {
+        v.push(Case {
+            bundle,
+            artifact: a,
+            root: "public-good",
+            identity: BEACON,
+            issuer: GHA,
+        });
+    }
+    v.push(Case {
+        bundle: "sigstore-rs__bundle_v03.json",
+        artifact: None,
+        root: "public-good",
+        identity: "https://github.com/kubewarden/kubewarden-controller/.github/workflows/release.yml@refs/tags/v1.34.0",
+        issuer: GHA,
+    });
+    v.push(Case {
+        bundle: "sigstore-rs__dsse_v001_bundle.sigstore.json",
+        artifact: None,
+        root: "public-good",
+        identity: "https://github.com/prefix-dev/sigstore-example/.github/workflows/action.yaml@refs/heads/main",
+        issuer: GHA,
+    });
+    v.push(Case {
+        bundle: "cosign__oci-attestation.sigstore.json",
+        artifact: None,
+        root: "public-good",
+        identity: "cody@soyland.com",
+        issuer: GH_OAUTH,
+    });
+    v.push(Case {
+        bundle: "sigstore-python__bundle.txt.sigstore",
+        artifact: Some("sigstore-python__bundle.txt"),
+        root: STAGING,
+        identity: "a@tny.town",
+        issuer: GH_OAUTH,
+    });
+    v.push(Case {
+        bundle: "sigstore-python__bundle_v3.txt.sigstore",
+        artifact: Some("sigstore-python__bundle_v3.txt"),
+        root: STAGING,
+        identity: "william@yossarian.net",
+        issuer: GH_OAUTH,
+    });
+    v
+}
+
+#[test]
+fn keyless_bundles_verify_with_identity_and_issuer() {
+    for c in happy_cases() {
+        let s = check(&c, keyless(c.identity, c.issuer));
+        assert!(s.verified, "{}: {:?}", c.bundle, s.reasons);
+        assert!(s.tlog.is_some(), "{}", c.bundle);
+        assert!(s.signer.as_deref().unwrap().contains(c.identity));
+        // Another identity, another issuer, another root: each fails and
+        // says why.
+        let s = check(
+            &c,
+            keyless(
+                "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main",
+                c.issuer,
+            ),
+        );
+        assert!(
+            !s.verified && s.reasons.iter().any(|r| r.contains("does not match")),
+            "{}: {:?}",
+            c.bundle,
+            s.reasons
+        );
+        let s = check(&c, keyless(c.identity, "https://gitlab.com"));
+        assert!(
+            !s.verified && s.reasons.iter().any(|r| r.contains("issuer")),
+            "{}: {:?}",
+            c.bundle,
+            s.reasons
+        );
+        let other = Case {
+            root: if c.root == STAGING {
+                "public-good"
+            } else {
+                STAGING
+            },
+            ..c
+        };
+        let s = check(&other, keyless(c.identity, c.issuer));
+        assert!(!s.verified, "{} under the other root", c.bundle);
+        // Regex constraints (the CLI's -regexp flags) match the whole value.
+        let p = Policy {
+            identities: vec![Identity {
+                subject: Matcher::regex(".*").unwrap(),
+                issuer: Matcher::regex(
+                    "https://(token.actions.githubusercontent.com|github.com/login/oauth)",
+                )
+                .unwrap(),
+            }],
+            ..Policy::default()
+        };
+        assert!(check(&c, p).verified, "{}", c.bundle);
+    }
+    // A message signature over another file fails.
+    let c = &happy_cases()[0];
+    let other = Case {
+        artifact: Some("sigstore-python__bundle.txt"),
+        ..*c
+    };
+    let s = check(&other, keyless(c.identity, c.issuer));
+    assert!(!s.verified);
+    assert!(
+        s.reasons.iter().any(|r| r.contains("message digest")),
+        "{:?}",
+        s.reasons
+    );
+}
+
+#[test]
+fn corpus_bundles_that_must_fail_fail_for_their_reason() {
+    let a = Some("sigstore-conformance__a.txt");
+    let cases: Vec<(Case, &str)> = vec![
+        (
+            Case {
+                bundle: "sigstore-conformance__bundle-with-root-cert_fail.sigstore.json",
+                artifact: a,
+                root: "public-good",
+                identity: "a@tny.town",
+                issuer: GH_OAUTH,
+            },
+            "includes a root certificate",
+        ),
+        (
+            Case {
+                bundle: "sigstore-conformance__integrated-time-in-future_fail.sigstore.json",
+                artifact: a,
+                root: "public-good",
+                identity: BEACON,
+                issuer: GHA,
+            },
+            "time",
+        ),
+        (
+            Case {
+                bundle: "sigstore-conformance__intoto-expired-certificate_fail.sigstore.json",
+                artifact: None,
+                root: "sigstore-conformance__intoto-expired-certificate_fail.trusted_root.json",
+                identity: BEACON,
+                issuer: GHA,
+            },
+            // Signed (log time 2023) while the certificate was not valid
+            // (2030): no trusted signing time inside its validity.
+            "outside the certificate's validity",
+        ),
+        (
+            Case {
+                bundle: "sigstore-conformance__message-digest-mismatch_fail.sigstore.json",
+                artifact: a,
+                root: "public-good",
+                identity: BEACON,
+                issuer: GHA,
+            },
+            "message digest is not this artifact",
+        ),
+        (
+            Case {
+                bundle: "sigstore-python__bundle_cve_2022_36056.txt.sigstore",
+                artifact: Some("sigstore-python__bundle_cve_2022_36056.txt"),
+                root: STAGING,
+                identity: "william@yossarian.net",
+                issuer: GH_OAUTH,
+            },
+            "CVE-2022-36056",
+        ),
+        (
+            Case {
+                bundle: "sigstore-python__bundle_no_cert_v1.txt.sigstore",
+                artifact: Some("sigstore-python__bundle.txt"),
+                root: STAGING,
+                identity: "a@tny.town",
+                issuer: GH_OAUTH,
+            },
+            "certificate chain is empty",
+        ),
+        (
+            Case {
+                bundle: "sigstore-python__bundle_no_log_entry.txt.sigstore",
+                artifact: Some("sigstore-python__bundle.txt"),
+                root: STAGING,
+                identity: "a@tny.town",
+                issuer: GH_OAUTH,
+            },
+            "without a transparency-log entry",
+        ),
+        // Its signed file is not in the corpus (so the digest check fails
+        // too); the point is the entry: integratedTime without a promise.
+        (
+            Case {
+                bundle: "sigstore-python__bundle_v3_no_signed_time.txt.sigstore.json",
+                artifact: Some("sigstore-python__bundle_v3.txt"),
+                root: "public-good",
+                identity: "william@yossarian.net",
+                issuer: GH_OAUTH,
+            },
+            "no signed time",
+        ),
+        (
+            Case {
+                bundle: "sigstore-python__bundle_invalid_version.txt.sigstore",
+                artifact: Some("sigstore-python__bundle_v3.txt"),
+                root: STAGING,
+                identity: "william@yossarian.net",
+                issuer: GH_OAUTH,
+            },
+            "unknown bundle mediaType",
+        ),
+        // The chain carries the root as well (as bundle-with-root-cert_fail).
+        (
+            Case {
+                bundle: "sigstore-rs__dsse-2sigs.sigstore.json",
+                artifact: None,
+                root: "public-good",
+                identity: "brian@dehamer.com",
+                issuer: GH_OAUTH,
+            },
+            "includes a root certificate",
+        ),
+    ];
+    // The unsigned integratedTime is never taken as a signed time.
+    let b: serde_json::Value = serde_json::from_slice(&read(
+        "sigstore-python__bundle_v3_no_signed_time.txt.sigstore.json",
+    ))
+    .unwrap();
+    let e = secgate_cosign::tlog::verify_entry(
+        &b["verificationMaterial"]["tlogEntries"][0],
+        &TrustedRoot::public_good(),
+    )
+    .unwrap();
+    assert!(e.integrated_time > 0 && e.signed_time.is_none());
+    for (c, why) in &cases {
+        let s = check(c, keyless(c.identity, c.issuer));
+        assert!(!s.verified, "{} must fail", c.bundle);
+        assert!(
+            s.reasons.iter().any(|r| r.contains(why)),
+            "{}: expected `{why}` in {:?}",
+            c.bundle,
+            s.reasons
+        );
+    }
+}
+
+#[test]
+fn managed_key_bundles() {
+    let c = Case {
+        bundle: "sigstore-conformance__managed-key-happy-path.sigstore.json",
+        artifact: Some("sigstore-conformance__a.txt"),
+        root: "public-good",
+        identity: "",
+        issuer: "",
+    };
+    let key = |n: &str| PublicKey::from_pem(n, &read(n)).unwrap();
+    let p = Policy {
+        keys: vec![key("sigstore-conformance__managed-key-happy-path.key.pub")],
+        ..Policy::default()
+    };
+    let s = check(&c, p);
+    assert!(s.verified, "{:?}", s.reasons);
+    // The conformance "wrong key" is not even a valid key: refused with a
+    // message (the CLI exits 2) ...
+    let e = PublicKey::from_pem(
+        "wrong",
+        &read("sigstore-conformance__managed-key-wrong-key_fail.key.pub"),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("not an ECDSA P-256 public key"),
+        "{e}"
+    );
+    // ... and a real other key does not verify.
+    let p = Policy {
+        keys: vec![key("cosign__cosign-test.pub")],
+        ..Policy::default()
+    };
+    let s = check(&c, p);
+    assert!(!s.verified);
+    assert!(
+        s.reasons
+            .iter()
+            .any(|r| r.contains("does not verify with any of the 1 trusted key")),
+        "{:?}",
+        s.reasons
+    );
+}
