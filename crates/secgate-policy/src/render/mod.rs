@@ -11,6 +11,11 @@
 //! | [`json`] | the verdict, versioned | a later run's `--baseline` |
 //! | [`terminal`] | the human summary | the job log |
 //!
+//! The JSON outputs also have streaming writers ([`write_json`], [`write_sarif`],
+//! [`write_code_quality`], [`write_gitlab_security_reports`]) that write one item
+//! at a time: use them for files, they are several times faster on big verdicts
+//! and do not hold the whole document in memory.
+//!
 //! Every renderer is a pure function of its input (the GitLab reports also take
 //! the time, see [`Timestamp`]), so the same verdict always renders the same
 //! bytes. No renderer prints a secret: findings carry none (the parsers drop
