@@ -162,6 +162,10 @@ pub enum Subject<'a> {
     /// A blob (`cosign verify-blob`): a message signature over these bytes,
     /// or a DSSE in-toto statement with their SHA-256 as a subject.
     Artifact(&'a [u8]),
+    /// An attestation about this `sha256:…` digest: a DSSE in-toto statement
+    /// with any predicate type (`cosign verify-attestation`). Not accepted as
+    /// an image signature.
+    Attestation(&'a str),
 }
 
 /// Verifies an image signature bundle found as a referrer of `image_digest`.
@@ -373,18 +377,30 @@ fn content(
             ));
         }
         let want = match subject {
-            Subject::Image(d) => d.strip_prefix("sha256:").unwrap_or(d).to_string(),
+            Subject::Image(d) | Subject::Attestation(d) => {
+                d.strip_prefix("sha256:").unwrap_or(d).to_string()
+            }
             Subject::Artifact(a) => hex::encode(Sha256::digest(a)),
         };
         match serde_json::from_slice::<serde_json::Value>(&payload) {
             Ok(st) => {
+                // With cosign v3 a signature and an attestation are the same
+                // referrer type: only the sign predicate makes a signature,
+                // or any SBOM or provenance signed by a trusted key would
+                // admit the image.
+                let pt = st["predicateType"].as_str().unwrap_or("");
+                if matches!(subject, Subject::Image(_)) && pt != SIGN_PREDICATE {
+                    reasons.push(format!(
+                        "the bundle is an attestation (predicateType `{pt}`), not an image signature ({SIGN_PREDICATE})"
+                    ));
+                }
                 let subjects = st["subject"].as_array().cloned().unwrap_or_default();
                 if !subjects
                     .iter()
                     .any(|x| x["digest"]["sha256"].as_str() == Some(want.as_str()))
                 {
                     reasons.push(match subject {
-                        Subject::Image(d) => {
+                        Subject::Image(d) | Subject::Attestation(d) => {
                             format!("the statement's subject is not this image's digest {d}")
                         }
                         Subject::Artifact(_) => {

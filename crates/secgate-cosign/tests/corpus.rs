@@ -477,7 +477,7 @@ fn check(c: &Case, policy: Policy) -> secgate_cosign::SignatureReport {
                     .as_str()
                     .unwrap_or("none")
             );
-            verify_bundle(c.bundle, &bytes, Subject::Image(&d), &policy)
+            verify_bundle(c.bundle, &bytes, Subject::Attestation(&d), &policy)
         }
     }
 }

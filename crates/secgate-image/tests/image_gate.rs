@@ -654,10 +654,75 @@ fn bundle_referrers_via_tag_fallback() {
     assert_eq!(code(&o), 0, "{}", out(&o));
     // docker-registry 2.8 has no referrers API: the sha256-<hex> index tag holds it.
     let idx = c.get_manifest(&repo, &format!("sha256-{}", &d[7..]));
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let entry = &idx["manifests"][0];
+    assert_eq!(entry["artifactType"], BUNDLE);
     assert_eq!(
-        idx["manifests"][0]["artifactType"],
-        "application/vnd.dev.sigstore.bundle.v0.3+json"
+        entry["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
     );
+    // The layout cosign v3 writes (cosign specs/BUNDLE_SPEC.md).
+    let m = c.get_manifest(&repo, entry["digest"].as_str().unwrap());
+    assert_eq!(m["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    assert_eq!(m["artifactType"], BUNDLE);
+    assert_eq!(
+        m["config"]["mediaType"],
+        "application/vnd.oci.empty.v1+json"
+    );
+    assert_eq!(
+        m["config"]["digest"],
+        "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+    );
+    assert_eq!(m["config"]["size"], 2);
+    assert_eq!(m["layers"].as_array().unwrap().len(), 1);
+    let layer = &m["layers"][0];
+    assert_eq!(layer["mediaType"], BUNDLE);
+    assert_eq!(
+        layer["annotations"]["org.opencontainers.image.title"],
+        format!(
+            "sha256-{}.sigstore.json",
+            &layer["digest"].as_str().unwrap()[7..]
+        )
+        .as_str()
+    );
+    assert_eq!(m["subject"]["digest"], d.as_str());
+    assert_eq!(
+        m["subject"]["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    for a in [&m["annotations"], &entry["annotations"]] {
+        assert_eq!(a["dev.sigstore.bundle.content"], "dsse-envelope");
+        assert_eq!(
+            a["dev.sigstore.bundle.predicateType"],
+            "https://sigstore.dev/cosign/sign/v1"
+        );
+        let created = a["org.opencontainers.image.created"].as_str().unwrap();
+        assert!(created.len() == 20 && created.ends_with('Z'), "{created}");
+    }
+    // The bundle: v0.3, DSSE in-toto statement of the sign predicate about
+    // this digest, a public-key hint.
+    let r = reqwest::blocking::get(format!(
+        "http://{}/v2/{repo}/blobs/{}",
+        plain(),
+        layer["digest"].as_str().unwrap()
+    ))
+    .unwrap();
+    let b: serde_json::Value = r.json().unwrap();
+    assert_eq!(b["mediaType"], BUNDLE);
+    assert!(b["verificationMaterial"]["publicKey"]["hint"].is_string());
+    assert_eq!(
+        b["dsseEnvelope"]["payloadType"],
+        "application/vnd.in-toto+json"
+    );
+    let st: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(b["dsseEnvelope"]["payload"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(st["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(st["predicateType"], "https://sigstore.dev/cosign/sign/v1");
+    assert_eq!(st["subject"][0]["digest"]["sha256"], &d[7..]);
     let o = run(&["verify", "--insecure-ignore-tlog", "--key", &p, &img]);
     assert_eq!(code(&o), 0, "{}", out(&o));
     assert!(
