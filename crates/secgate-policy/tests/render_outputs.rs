@@ -144,6 +144,12 @@ fn code_quality_has_every_required_field_and_relative_paths() {
     // Without a project dir there is no Dockerfile to find.
     let (p, l) = code_quality_path(&container_log4j(), None);
     assert_eq!((p.as_str(), l), (".gitlab-ci.yml", 1));
+    // A report that names an empty file still gets a path GitLab keeps.
+    let mut empty = sast_sql();
+    if let Location::Source { file, .. } = &mut empty.location {
+        *file = "./".into();
+    }
+    assert_eq!(code_quality_path(&empty, None).0, ".gitlab-ci.yml");
 }
 
 fn testcase_names(xml: &str) -> Vec<String> {

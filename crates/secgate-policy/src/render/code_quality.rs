@@ -40,7 +40,7 @@ const PIPELINE_FILE: &str = ".gitlab-ci.yml";
 /// - DAST, resource, none: `.gitlab-ci.yml`, line 1.
 pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u32) {
     let line = f.location.line().filter(|l| *l >= 1).unwrap_or(1);
-    match &f.location {
+    let (path, line) = match &f.location {
         Location::Source { file, .. } | Location::Secret { file, .. } => {
             (relative(file, project_dir), line)
         }
@@ -49,6 +49,12 @@ pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u3
         } if !file.trim().is_empty() => (relative(file, project_dir), 1),
         Location::Container { .. } => (code_quality_container_path(project_dir), 1),
         _ => (PIPELINE_FILE.to_string(), 1),
+    };
+    if path.is_empty() {
+        // A report that names an empty file: still shown, on the pipeline file.
+        (PIPELINE_FILE.to_string(), 1)
+    } else {
+        (path, line)
     }
 }
 
