@@ -523,3 +523,27 @@ fn streaming_writers_write_what_the_values_hold() {
         ]
     );
 }
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any order of the judged findings renders the same bytes.
+    #[test]
+    fn any_order_renders_the_same(perm in Just((0..9usize).collect::<Vec<_>>()).prop_shuffle()) {
+        let v = verdict();
+        let mut shuffled = verdict();
+        shuffled.findings = perm.iter().map(|&i| v.findings[i].clone()).collect();
+        prop_assert_eq!(junit(&v), junit(&shuffled));
+        prop_assert_eq!(code_quality(&v, None), code_quality(&shuffled, None));
+        prop_assert_eq!(sarif(&v), sarif(&shuffled));
+        prop_assert_eq!(markdown(&v), markdown(&shuffled));
+        prop_assert_eq!(
+            gitlab_security_reports_at(&v, NOW),
+            gitlab_security_reports_at(&shuffled, NOW)
+        );
+        let opts = TerminalOptions { color: false, explain: true, verbose: true };
+        prop_assert_eq!(terminal(&v, &opts), terminal(&shuffled, &opts));
+    }
+}
