@@ -704,6 +704,19 @@ fn corpus_bundles_that_must_fail_fail_for_their_reason() {
             },
             "unknown bundle mediaType",
         ),
+        // Valid, but its Rekor v2 log key is Ed25519 and its only signed
+        // time an RFC 3161 timestamp, neither supported yet: fails closed
+        // (documented in docs/image-gate.md).
+        (
+            Case {
+                bundle: "sigstore-conformance__rekor2-happy-path.sigstore.json",
+                artifact: a,
+                root: "sigstore-conformance__rekor2-happy-path.trusted_root.json",
+                identity: BEACON,
+                issuer: GHA,
+            },
+            "key is not ECDSA P-256 (unsupported)",
+        ),
         // The chain carries the root as well (as bundle-with-root-cert_fail).
         (
             Case {
