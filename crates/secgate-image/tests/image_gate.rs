@@ -733,6 +733,33 @@ fn bundle_referrers_via_tag_fallback() {
     );
     let o = run(&["verify", "--insecure-ignore-tlog", "--key", &other, &img]);
     assert_eq!(code(&o), 1, "{}", out(&o));
+    // --insecure-ignore-sct is said loudly, in text and JSON.
+    let o = run(&[
+        "verify",
+        "--insecure-ignore-tlog",
+        "--insecure-ignore-sct",
+        "--key",
+        &p,
+        &img,
+    ]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(
+        out(&o).contains("WARNING: --insecure-ignore-sct"),
+        "{}",
+        out(&o)
+    );
+    let o = run(&[
+        "verify",
+        "--insecure-ignore-tlog",
+        "--insecure-ignore-sct",
+        "--format",
+        "json",
+        "--key",
+        &p,
+        &img,
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["insecure_ignore_sct"], true);
     let o = run(&["verify", "--key", &p, &img]);
     assert_eq!(code(&o), 1, "no log entry without the flag: {}", out(&o));
 }
