@@ -42,7 +42,10 @@ fn code(o: &Output) -> i32 {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 const TRIVY: &str = r#"{
@@ -100,7 +103,10 @@ fn exit_1_on_findings_at_or_above_fail_on_and_readme_command() {
     let o = secgate(d.path(), &["check", "trivy.json"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "{out}\n{err}");
-    assert!(out.contains("CVE-2021-44228") && out.contains("CVE-2023-0001"), "{out}");
+    assert!(
+        out.contains("CVE-2021-44228") && out.contains("CVE-2023-0001"),
+        "{out}"
+    );
     // --fail-on critical: only log4shell fails.
     let o = secgate(d.path(), &["check", "--fail-on", "critical", "trivy.json"]);
     assert_eq!(code(&o), 1);
@@ -111,7 +117,10 @@ fn exit_1_on_findings_at_or_above_fail_on_and_readme_command() {
     let o = secgate(&root(), &["check", "examples/reports"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "{out}\n{err}");
-    assert!(out.contains("By severity") && out.contains("By scanner"), "{out}");
+    assert!(
+        out.contains("By severity") && out.contains("By scanner"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -147,12 +156,22 @@ fn exit_2_bad_policy_lists_every_problem_with_file_line_col() {
     assert_eq!(code(&o), 2);
     assert!(text(&o).1.contains("bad.yml:1:1"));
     // Wrong type and YAML syntax errors are located too.
-    let d = tmp_with(&[("t.yml", "fail_on: high\nignore_unfixed: maybe\n"), ("s.yml", "fail_on: [high\n")]);
+    let d = tmp_with(&[
+        ("t.yml", "fail_on: high\nignore_unfixed: maybe\n"),
+        ("s.yml", "fail_on: [high\n"),
+    ]);
     let (_, err) = text(&secgate(d.path(), &["policy", "check", "t.yml"]));
-    assert!(err.contains("t.yml:2:17") && err.contains("must be true or false"), "{err}");
+    assert!(
+        err.contains("t.yml:2:17") && err.contains("must be true or false"),
+        "{err}"
+    );
     let o = secgate(d.path(), &["policy", "check", "s.yml"]);
     assert_eq!(code(&o), 2);
-    assert!(text(&o).1.contains("secgate::policy::yaml"), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("secgate::policy::yaml"),
+        "{}",
+        text(&o).1
+    );
 }
 
 #[test]
@@ -161,7 +180,10 @@ fn exit_2_missing_report() {
     let o = secgate(d.path(), &["check", "trivy.json", "gl-sast-report.json"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 2, "{out}\n{err}");
-    assert!(err.contains("report not found: gl-sast-report.json"), "{err}");
+    assert!(
+        err.contains("report not found: gl-sast-report.json"),
+        "{err}"
+    );
     // A glob that matches nothing, an empty directory: also never a pass.
     std::fs::create_dir(d.path().join("empty")).unwrap();
     let o = secgate(d.path(), &["check", "gl-*-report.json"]);
@@ -176,7 +198,11 @@ fn exit_2_missing_report() {
 fn exit_2_malformed_report_is_located() {
     let truncated = &TRIVY[..TRIVY.len() / 2];
     let bad_syntax = "{\n  \"SchemaVersion\": 2,\n  \"Results\": [ oops ]\n}\n";
-    let d = tmp_with(&[("cut.json", truncated), ("syntax.json", bad_syntax), ("empty.json", "")]);
+    let d = tmp_with(&[
+        ("cut.json", truncated),
+        ("syntax.json", bad_syntax),
+        ("empty.json", ""),
+    ]);
     let o = secgate(d.path(), &["check", "syntax.json"]);
     let (_, err) = text(&o);
     assert_eq!(code(&o), 2, "{err}");
@@ -212,7 +238,9 @@ fn exit_2_usage() {
     assert_eq!(code(&o), 2, "{:?}", text(&o));
     let o = secgate(d.path(), &["check", "sarif=trivy.json"]);
     assert_eq!(code(&o), 2, "{:?}", text(&o));
-    assert!(text(&o).1.contains("declared sarif but this is a trivy report"));
+    assert!(text(&o)
+        .1
+        .contains("declared sarif but this is a trivy report"));
 }
 
 #[cfg(unix)]
@@ -240,24 +268,53 @@ fn every_output_from_one_run() {
     let o = secgate(
         d.path(),
         &[
-            "check", "trivy.json", "-o", "text=out/summary.txt", "-o", "json=out/secgate.json", "-o",
-            "code-quality=out/gl-code-quality-report.json", "-o", "junit=out/junit.xml", "-o", "gitlab=out/gitlab",
-            "-o", "sarif=out/secgate.sarif", "-o", "markdown=out/summary.md", "-o", "dotenv=out/secgate.env",
+            "check",
+            "trivy.json",
+            "-o",
+            "text=out/summary.txt",
+            "-o",
+            "json=out/secgate.json",
+            "-o",
+            "code-quality=out/gl-code-quality-report.json",
+            "-o",
+            "junit=out/junit.xml",
+            "-o",
+            "gitlab=out/gitlab",
+            "-o",
+            "sarif=out/secgate.sarif",
+            "-o",
+            "markdown=out/summary.md",
+            "-o",
+            "dotenv=out/secgate.env",
         ],
     );
     assert_eq!(code(&o), 1, "{:?}", text(&o));
     let out = d.path().join("out");
     let env = std::fs::read_to_string(out.join("secgate.env")).unwrap();
     assert!(env.contains("SECGATE_PASSED=false"), "{env}");
-    for f in ["summary.txt", "secgate.json", "gl-code-quality-report.json", "junit.xml", "secgate.sarif", "summary.md", "gitlab/gl-container-scanning-report.json"] {
+    for f in [
+        "summary.txt",
+        "secgate.json",
+        "gl-code-quality-report.json",
+        "junit.xml",
+        "secgate.sarif",
+        "summary.md",
+        "gitlab/gl-container-scanning-report.json",
+    ] {
         let p = out.join(f);
         let body = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         assert!(body.contains("CVE-2021-44228"), "{f} lacks the finding");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("secgate.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("secgate.json")).unwrap()).unwrap();
     assert_eq!(json["passed"], false);
-    for f in ["gl-code-quality-report.json", "secgate.sarif", "gitlab/gl-container-scanning-report.json"] {
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(out.join(f)).unwrap()).unwrap();
+    for f in [
+        "gl-code-quality-report.json",
+        "secgate.sarif",
+        "gitlab/gl-container-scanning-report.json",
+    ] {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(out.join(f)).unwrap())
+            .unwrap();
     }
     // No text output requested: the summary still reaches the user, on stdout,
     // or on stderr when stdout carries a machine format.
@@ -277,16 +334,39 @@ fn exceptions_baseline_and_explain() {
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "zlib still fails: {out}\n{err}");
     assert!(out.contains("patched in the base image"), "{out}");
-    assert!(out.contains("CVE-1999-0001") && (out.contains("matched no finding") || err.contains("matched no finding")), "stale exception: {out}\n{err}");
+    assert!(
+        out.contains("CVE-1999-0001")
+            && (out.contains("matched no finding") || err.contains("matched no finding")),
+        "stale exception: {out}\n{err}"
+    );
     // Record a baseline on the "target branch", then gate only new findings.
     let o = secgate(d.path(), &["check", "trivy.json", "-o", "json=base.json"]);
     assert_eq!(code(&o), 1);
-    let o = secgate(d.path(), &["check", "--baseline", "base.json", "--new-only", "--explain", "trivy.json"]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--baseline",
+            "base.json",
+            "--new-only",
+            "--explain",
+            "trivy.json",
+        ],
+    );
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "{out}\n{err}");
     assert!(out.to_lowercase().contains("existing"), "{out}");
     // A baseline given as a scanner report works too.
-    let o = secgate(d.path(), &["check", "--baseline", "trivy.json", "--new-only", "trivy.json"]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--baseline",
+            "trivy.json",
+            "--new-only",
+            "trivy.json",
+        ],
+    );
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     // Expired: the exception no longer applies, the finding fails, and the expiry is reported.
     let o = Command::new(bin())
@@ -298,7 +378,10 @@ fn exceptions_baseline_and_explain() {
         .unwrap();
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "{out}\n{err}");
-    assert!(format!("{out}{err}").contains("expired on 2026-12-31"), "{out}\n{err}");
+    assert!(
+        format!("{out}{err}").contains("expired on 2026-12-31"),
+        "{out}\n{err}"
+    );
 }
 
 #[test]
@@ -308,11 +391,17 @@ fn required_scanner_missing_fails_the_gate() {
     let o = secgate(d.path(), &["check", "--policy", "p.yml", "trivy.json"]);
     let (out, err) = text(&o);
     assert_eq!(code(&o), 1, "{out}\n{err}");
-    assert!(format!("{out}{err}").contains("category `sast`"), "{out}\n{err}");
+    assert!(
+        format!("{out}{err}").contains("category `sast`"),
+        "{out}\n{err}"
+    );
     // An empty gitleaks report declared as such, required with allow_empty: passes.
     let policy = "require:\n  - category: secret_detection\n    allow_empty: true\n";
     let d = tmp_with(&[("gitleaks.json", "[]"), ("p.yml", policy)]);
-    let o = secgate(d.path(), &["check", "--policy", "p.yml", "gitleaks=gitleaks.json"]);
+    let o = secgate(
+        d.path(),
+        &["check", "--policy", "p.yml", "gitleaks=gitleaks.json"],
+    );
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     // Undeclared, `[]` says nothing: bad input.
     let o = secgate(d.path(), &["check", "--policy", "p.yml", "gitleaks.json"]);
@@ -330,18 +419,31 @@ fn stdin_report() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(TRIVY.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(TRIVY.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 1, "{:?}", text(&o));
 }
 
 #[test]
 fn policy_print_schema_check() {
-    let d = tmp_with(&[("p.yml", "fail_on: medium\ncategories:\n  dast: {fail_on: low}\n")]);
+    let d = tmp_with(&[(
+        "p.yml",
+        "fail_on: medium\ncategories:\n  dast: {fail_on: low}\n",
+    )]);
     let o = secgate(d.path(), &["policy", "print", "p.yml"]);
     let (out, _) = text(&o);
     assert_eq!(code(&o), 0);
-    assert!(out.contains("fail_on: medium") && out.contains("warn_expiring_days: 14") && out.contains("suppressed_findings: ignore"), "{out}");
+    assert!(
+        out.contains("fail_on: medium")
+            && out.contains("warn_expiring_days: 14")
+            && out.contains("suppressed_findings: ignore"),
+        "{out}"
+    );
     let o = secgate(d.path(), &["policy", "print"]);
     assert!(text(&o).0.contains("fail_on: high"), "{:?}", text(&o));
     let o = secgate(d.path(), &["policy", "schema"]);
@@ -357,7 +459,11 @@ fn corpus() -> Option<PathBuf> {
     match std::env::var_os("SECGATE_CORPUS") {
         Some(p) => {
             let p = PathBuf::from(p);
-            assert!(p.is_dir(), "SECGATE_CORPUS is set to {} but it is not a directory", p.display());
+            assert!(
+                p.is_dir(),
+                "SECGATE_CORPUS is set to {} but it is not a directory",
+                p.display()
+            );
             Some(p)
         }
         None => {
@@ -376,14 +482,36 @@ fn corpus_reports_through_the_gate() {
     let d = tempfile::tempdir().unwrap();
     // VEX-suppressed findings pass by default and fail with suppressed_findings: judge.
     let vex = c.join("trivy/trivy__npm-with-suppressed.json.golden");
-    let o = secgate(d.path(), &["check", "--fail-on", "low", "--explain", vex.to_str().unwrap()]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--fail-on",
+            "low",
+            "--explain",
+            vex.to_str().unwrap(),
+        ],
+    );
     let (out, err) = text(&o);
     assert!(out.contains("suppressed"), "{out}\n{err}");
     // A failed SARIF scan or a GitLab `scan.status: failure`, if the corpus has one, fails closed;
     // a big real report runs through every output.
     let big = c.join("trivy/trivy-2021-10__centos-7.json.golden");
-    let o = secgate(d.path(), &["check", big.to_str().unwrap(), "-o", "json=o.json", "-o", "gitlab=gl", "-o", "sarif=o.sarif"]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            big.to_str().unwrap(),
+            "-o",
+            "json=o.json",
+            "-o",
+            "gitlab=gl",
+            "-o",
+            "sarif=o.sarif",
+        ],
+    );
     assert_eq!(code(&o), 1, "{:?}", text(&o));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("o.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("o.json")).unwrap()).unwrap();
     assert!(json["findings"].as_array().unwrap().len() > 100);
 }

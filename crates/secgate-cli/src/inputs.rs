@@ -28,7 +28,9 @@ fn declared(prefix: &str) -> Option<Declared> {
         return Some(Declared::Format(f));
     }
     let c = Category::parse(&p);
-    Category::KNOWN.contains(&c).then_some(Declared::Category(c))
+    Category::KNOWN
+        .contains(&c)
+        .then_some(Declared::Category(c))
 }
 
 /// Splits `TYPE=PATH` when TYPE is a known type; otherwise the whole text is a path.
@@ -50,7 +52,11 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, Fail> {
         .literal_separator(true)
         .build()
         .map_err(|e| {
-            Fail::input(miette::miette!(code = "secgate::input::bad_glob", "`{pattern}` is not a valid glob: {}", e.kind()))
+            Fail::input(miette::miette!(
+                code = "secgate::input::bad_glob",
+                "`{pattern}` is not a valid glob: {}",
+                e.kind()
+            ))
         })?
         .compile_matcher();
     // Walk from the longest literal prefix.
@@ -62,7 +68,11 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, Fail> {
         }
         base.push(comp);
     }
-    let walk_root = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base.clone() };
+    let walk_root = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base.clone()
+    };
     let mut out = Vec::new();
     let mut stack = vec![walk_root];
     while let Some(dir) = stack.pop() {
@@ -80,7 +90,9 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, Fail> {
             } else {
                 path.clone()
             };
-            let ft = entry.file_type().map_err(|e| io_fail(format!("cannot stat {}", path.display()), e))?;
+            let ft = entry
+                .file_type()
+                .map_err(|e| io_fail(format!("cannot stat {}", path.display()), e))?;
             if ft.is_dir() {
                 stack.push(path);
             } else if glob.is_match(&shown) {
@@ -100,12 +112,18 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, Fail> {
 }
 
 fn dir_reports(dir: &Path) -> Result<Vec<PathBuf>, Fail> {
-    let rd = std::fs::read_dir(dir).map_err(|e| io_fail(format!("cannot list the directory {}", dir.display()), e))?;
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| io_fail(format!("cannot list the directory {}", dir.display()), e))?;
     let mut out = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|e| io_fail(format!("cannot list the directory {}", dir.display()), e))?;
+        let entry = entry
+            .map_err(|e| io_fail(format!("cannot list the directory {}", dir.display()), e))?;
         let p = entry.path();
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if (ext == "json" || ext == "sarif") && p.is_file() {
             out.push(p);
         }
@@ -131,14 +149,20 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
         let (decl, path) = split_spec(spec);
         if path == "-" {
             if stdin_used {
-                return Err(Fail::input(miette::miette!(code = "secgate::input::stdin_twice", "`-` (stdin) is given twice")));
+                return Err(Fail::input(miette::miette!(
+                    code = "secgate::input::stdin_twice",
+                    "`-` (stdin) is given twice"
+                )));
             }
             stdin_used = true;
             files.push((decl, None));
             continue;
         }
         if path.is_empty() {
-            return Err(Fail::input(miette::miette!(code = "secgate::input::empty_path", "`{spec}` names no file")));
+            return Err(Fail::input(miette::miette!(
+                code = "secgate::input::empty_path",
+                "`{spec}` names no file"
+            )));
         }
         let p = Path::new(path);
         match std::fs::metadata(p) {
@@ -181,12 +205,22 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
                 let name = p.display().to_string();
                 if let Ok(m) = std::fs::metadata(p) {
                     if m.is_file() && m.len() > opts.max_size {
-                        eprintln!("{:?}", miette::Report::new(ParseError::TooLarge { size: m.len(), limit: opts.max_size }.located(&name, b"")));
+                        eprintln!(
+                            "{:?}",
+                            miette::Report::new(
+                                ParseError::TooLarge {
+                                    size: m.len(),
+                                    limit: opts.max_size
+                                }
+                                .located(&name, b"")
+                            )
+                        );
                         bad += 1;
                         continue;
                     }
                 }
-                let b = std::fs::read(p).map_err(|e| io_fail(format!("cannot read the report {name}"), e))?;
+                let b = std::fs::read(p)
+                    .map_err(|e| io_fail(format!("cannot read the report {name}"), e))?;
                 (name, b)
             }
         };
@@ -231,7 +265,8 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
     if bad > 0 {
         return Err(Fail::input(miette::miette!(
             code = "secgate::input::bad_reports",
-            help = "an unreadable report is never a pass: fix or re-run the scanner job that wrote it",
+            help =
+                "an unreadable report is never a pass: fix or re-run the scanner job that wrote it",
             "{bad} report(s) could not be read (see above)"
         )));
     }
@@ -244,8 +279,14 @@ mod tests {
 
     #[test]
     fn specs() {
-        assert_eq!(split_spec("dast=a.json"), (Some(Declared::Category(Category::Dast)), "a.json"));
-        assert_eq!(split_spec("gitleaks=x=y.json"), (Some(Declared::Format(Format::GitleaksJson)), "x=y.json"));
+        assert_eq!(
+            split_spec("dast=a.json"),
+            (Some(Declared::Category(Category::Dast)), "a.json")
+        );
+        assert_eq!(
+            split_spec("gitleaks=x=y.json"),
+            (Some(Declared::Format(Format::GitleaksJson)), "x=y.json")
+        );
         assert_eq!(split_spec("weird=a.json"), (None, "weird=a.json"));
         assert_eq!(split_spec("a.json"), (None, "a.json"));
     }

@@ -36,10 +36,16 @@ pub struct Fail {
 
 impl Fail {
     fn input(report: impl Into<MReport>) -> Fail {
-        Fail { code: exit::INPUT, report: report.into() }
+        Fail {
+            code: exit::INPUT,
+            report: report.into(),
+        }
     }
     fn env(report: impl Into<MReport>) -> Fail {
-        Fail { code: exit::ENV, report: report.into() }
+        Fail {
+            code: exit::ENV,
+            report: report.into(),
+        }
     }
 }
 
@@ -96,7 +102,12 @@ struct CheckArgs {
     /// An output, FORMAT[=PATH]; repeatable. FORMAT: text, json, code-quality, junit,
     /// gitlab (PATH is a directory), sarif, markdown, dotenv. Without PATH: stdout
     /// (gitlab: the current directory).
-    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT[=PATH]")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "format",
+        value_name = "FORMAT[=PATH]"
+    )]
     outputs: Vec<String>,
     /// A baseline from the target branch: secgate's JSON output, or any supported report.
     #[arg(long, value_name = "FILE")]
@@ -142,7 +153,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::INPUT } else { exit::PASS });
+            return ExitCode::from(if e.use_stderr() {
+                exit::INPUT
+            } else {
+                exit::PASS
+            });
         }
     };
     let color_wanted = match &cli.command {
@@ -190,11 +205,22 @@ fn load_policy(path: Option<&PathBuf>) -> Result<Policy, Fail> {
     };
     let text = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(Policy::default_policy()),
-        Err(e) => return Err(io_fail(format!("cannot read the policy {}", path.display()), e)),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Policy::default_policy())
+        }
+        Err(e) => {
+            return Err(io_fail(
+                format!("cannot read the policy {}", path.display()),
+                e,
+            ))
+        }
     };
     let text = String::from_utf8(text).map_err(|_| {
-        Fail::input(miette::miette!(code = "secgate::policy::encoding", "the policy {} is not UTF-8 text", path.display()))
+        Fail::input(miette::miette!(
+            code = "secgate::policy::encoding",
+            "the policy {} is not UTF-8 text",
+            path.display()
+        ))
     })?;
     let name = path.display().to_string();
     match Policy::parse(&text, &name) {
@@ -211,7 +237,9 @@ fn load_policy(path: Option<&PathBuf>) -> Result<Policy, Fail> {
 fn policy_command(cmd: PolicyCommand) -> Result<u8, Fail> {
     match cmd {
         PolicyCommand::Check { file } => {
-            let explicit = file.clone().unwrap_or_else(|| PathBuf::from(".secgate.yml"));
+            let explicit = file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(".secgate.yml"));
             let p = load_policy(Some(&explicit))?;
             println!(
                 "{}: valid ({} exception(s), {} requirement(s), {} warning(s))",
@@ -237,7 +265,12 @@ fn policy_command(cmd: PolicyCommand) -> Result<u8, Fail> {
 fn today() -> Result<Date, Fail> {
     match std::env::var("SECGATE_TODAY") {
         Ok(s) if !s.trim().is_empty() => s.parse::<Date>().map_err(|e| {
-            Fail::input(miette::miette!(code = "secgate::input::today", help = "SECGATE_TODAY overrides today's date for exception expiry; write YYYY-MM-DD", "SECGATE_TODAY: {e}"))
+            Fail::input(miette::miette!(
+                code = "secgate::input::today",
+                help =
+                    "SECGATE_TODAY overrides today's date for exception expiry; write YYYY-MM-DD",
+                "SECGATE_TODAY: {e}"
+            ))
         }),
         _ => Ok(Date::today_utc()),
     }
@@ -250,7 +283,11 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         None => None,
         Some(s) if s.eq_ignore_ascii_case("none") => Some(Threshold::Never),
         Some(s) => Some(Threshold::AtLeast(s.parse::<Severity>().map_err(|e| {
-            Fail::input(miette::miette!(code = "secgate::input::fail_on", help = "--fail-on takes critical, high, medium, low, info, unknown or none", "--fail-on: {e}"))
+            Fail::input(miette::miette!(
+                code = "secgate::input::fail_on",
+                help = "--fail-on takes critical, high, medium, low, info, unknown or none",
+                "--fail-on: {e}"
+            ))
         })?)),
     };
     if args.reports.is_empty() {
@@ -265,17 +302,25 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
     if args.new_only {
         policy.new_only = true;
     }
-    let opts = secgate_reports::ParseOptions { max_size: args.max_report_size, ..Default::default() };
+    let opts = secgate_reports::ParseOptions {
+        max_size: args.max_report_size,
+        ..Default::default()
+    };
     let baseline = match &args.baseline {
         None => None,
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
+            let bytes = std::fs::read(path)
+                .map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
             match Baseline::from_bytes(&bytes, &opts) {
                 Ok(b) => Some(b),
                 Err(secgate_policy::BaselineError::Report(e)) => {
                     return Err(Fail::input(e.located(&path.display().to_string(), &bytes)))
                 }
-                Err(e) => return Err(Fail::input(MReport::new(e).wrap_err(format!("in the baseline {}", path.display())))),
+                Err(e) => {
+                    return Err(Fail::input(
+                        MReport::new(e).wrap_err(format!("in the baseline {}", path.display())),
+                    ))
+                }
             }
         }
     };
@@ -287,13 +332,21 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
             }
         }
     }
-    let eval = engine::EvalOptions { today, baseline: baseline.as_ref(), fail_on };
+    let eval = engine::EvalOptions {
+        today,
+        baseline: baseline.as_ref(),
+        fail_on,
+    };
     let verdict = engine::evaluate(&policy, reports, &eval);
 
     let project_dir = args
         .project_dir
         .clone()
-        .or_else(|| std::env::var_os("CI_PROJECT_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("CI_PROJECT_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
         .or_else(|| std::env::current_dir().ok());
     let term = secgate_policy::render::TerminalOptions {
         color: use_color(&args.color, std::io::stdout().is_terminal()),
@@ -301,5 +354,9 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         verbose: args.verbose,
     };
     outputs::write_all(&outputs, &verdict, project_dir.as_deref(), &term)?;
-    Ok(if verdict.passed { exit::PASS } else { exit::FAILED })
+    Ok(if verdict.passed {
+        exit::PASS
+    } else {
+        exit::FAILED
+    })
 }

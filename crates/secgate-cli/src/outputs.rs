@@ -19,7 +19,16 @@ pub enum Kind {
     Dotenv,
 }
 
-const NAMES: &[&str] = &["text", "json", "code-quality", "junit", "gitlab", "sarif", "markdown", "dotenv"];
+const NAMES: &[&str] = &[
+    "text",
+    "json",
+    "code-quality",
+    "junit",
+    "gitlab",
+    "sarif",
+    "markdown",
+    "dotenv",
+];
 
 /// One output: a format and where it goes (`None`: stdout; for gitlab: the current directory).
 #[derive(Debug, Clone)]
@@ -50,18 +59,34 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
                     Some(s) => format!("did you mean `{s}`? (formats: {})", NAMES.join(", ")),
                     None => format!("formats: {}", NAMES.join(", ")),
                 };
-                return Err(Fail::input(miette::miette!(code = "secgate::input::output_format", help = help, "unknown output format `{other}`")));
+                return Err(Fail::input(miette::miette!(
+                    code = "secgate::input::output_format",
+                    help = help,
+                    "unknown output format `{other}`"
+                )));
             }
         };
         if path == Some("") {
-            return Err(Fail::input(miette::miette!(code = "secgate::input::output_path", "`-o {v}`: the path after `=` is empty")));
+            return Err(Fail::input(miette::miette!(
+                code = "secgate::input::output_path",
+                "`-o {v}`: the path after `=` is empty"
+            )));
         }
-        out.push(Spec { kind, path: path.map(PathBuf::from) });
+        out.push(Spec {
+            kind,
+            path: path.map(PathBuf::from),
+        });
     }
     if out.is_empty() {
-        out.push(Spec { kind: Kind::Text, path: None });
+        out.push(Spec {
+            kind: Kind::Text,
+            path: None,
+        });
     }
-    let to_stdout = out.iter().filter(|s| s.path.is_none() && s.kind != Kind::Gitlab).count();
+    let to_stdout = out
+        .iter()
+        .filter(|s| s.path.is_none() && s.kind != Kind::Gitlab)
+        .count();
     if to_stdout > 1 {
         return Err(Fail::input(miette::miette!(
             code = "secgate::input::stdout_twice",
@@ -74,9 +99,11 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| io_fail(format!("cannot create {}", parent.display()), e))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| io_fail(format!("cannot create {}", parent.display()), e))?;
     }
-    let mut f = std::fs::File::create(path).map_err(|e| io_fail(format!("cannot write {}", path.display()), e))?;
+    let mut f = std::fs::File::create(path)
+        .map_err(|e| io_fail(format!("cannot write {}", path.display()), e))?;
     f.write_all(bytes)
         .and_then(|_| f.flush())
         .map_err(|e| io_fail(format!("cannot write {}", path.display()), e))
@@ -95,18 +122,25 @@ fn emit(path: &Option<PathBuf>, text: &[u8]) -> Result<(), Fail> {
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
-    let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
+    let mut b = Vec::with_capacity(1 << 16);
+    // Serialising a Value into memory cannot fail.
+    let _ = serde_json::to_writer_pretty(&mut b, v);
     b.push(b'\n');
     b
 }
 
 /// Renders and writes every output.
-pub fn write_all(specs: &[Spec], v: &Verdict, project_dir: Option<&Path>, term: &render::TerminalOptions) -> Result<(), Fail> {
+pub fn write_all(
+    specs: &[Spec],
+    v: &Verdict,
+    project_dir: Option<&Path>,
+    term: &render::TerminalOptions,
+) -> Result<(), Fail> {
     let mut printed_text = false;
     for s in specs {
         match s.kind {
             Kind::Text => {
-                let mut o = term.clone();
+                let mut o = *term;
                 if s.path.is_some() {
                     o.color = false;
                 }
@@ -121,16 +155,22 @@ pub fn write_all(specs: &[Spec], v: &Verdict, project_dir: Option<&Path>, term: 
             Kind::Dotenv => emit(&s.path, render::dotenv(v).as_bytes())?,
             Kind::Gitlab => {
                 let dir = s.path.clone().unwrap_or_else(|| PathBuf::from("."));
-                std::fs::create_dir_all(&dir).map_err(|e| io_fail(format!("cannot create {}", dir.display()), e))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| io_fail(format!("cannot create {}", dir.display()), e))?;
                 for (cat, report) in render::gitlab_security_reports(v) {
-                    write_file(&dir.join(render::gitlab_report_file_name(&cat)), &pretty(&report))?;
+                    write_file(
+                        &dir.join(render::gitlab_report_file_name(&cat)),
+                        &pretty(&report),
+                    )?;
                 }
             }
         }
     }
     // The summary always reaches a person: on stderr when stdout carries a machine format.
     if !printed_text {
-        let stdout_taken = specs.iter().any(|s| s.path.is_none() && s.kind != Kind::Gitlab);
+        let stdout_taken = specs
+            .iter()
+            .any(|s| s.path.is_none() && s.kind != Kind::Gitlab);
         let text = render::terminal(v, term);
         if stdout_taken {
             eprint!("{text}");

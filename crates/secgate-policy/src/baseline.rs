@@ -92,10 +92,9 @@ fn secgate_json(bytes: &[u8]) -> Result<Option<Vec<Fingerprint>>, BaselineError>
         #[serde(default)]
         fingerprint: Option<String>,
     }
-    // Cheap check before a full read: the gate's output is an object with `passed`.
-    let head = &bytes[..bytes.len().min(65536)];
-    let looks = String::from_utf8_lossy(head).contains("\"passed\"");
-    if !looks {
+    // One pass that keeps only these keys; anything else is skipped cheaply.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
         return Ok(None);
     }
     let Ok(h) = serde_json::from_slice::<Head>(bytes) else {
@@ -110,7 +109,9 @@ fn secgate_json(bytes: &[u8]) -> Result<Option<Vec<Fingerprint>>, BaselineError>
             .finding
             .and_then(|f| f.fingerprint)
             .or(it.fingerprint)
-            .ok_or_else(|| BaselineError::SecgateJson(format!("findings[{i}] has no fingerprint")))?;
+            .ok_or_else(|| {
+                BaselineError::SecgateJson(format!("findings[{i}] has no fingerprint"))
+            })?;
         let fp = text
             .parse::<Fingerprint>()
             .map_err(|e| BaselineError::SecgateJson(format!("findings[{i}]: {e}")))?;

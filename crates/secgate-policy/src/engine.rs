@@ -85,7 +85,10 @@ struct Effective<'p> {
 }
 
 fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>) -> Effective<'p> {
-    let scanner = policy.scanners.get(&f.scanner.id).map(|r| (r, format!("scanners.{}", f.scanner.id)));
+    let scanner = policy
+        .scanners
+        .get(&f.scanner.id)
+        .map(|r| (r, format!("scanners.{}", f.scanner.id)));
     let category = policy
         .categories
         .get(f.category.as_str())
@@ -102,8 +105,18 @@ fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>
     };
     let budget = scopes
         .iter()
-        .find_map(|(r, name)| r.budgets.get(&f.severity).map(|n| (*n, format!("{name}.budgets.{}", f.severity))))
-        .or_else(|| policy.rules.budgets.get(&f.severity).map(|n| (*n, format!("budgets.{}", f.severity))));
+        .find_map(|(r, name)| {
+            r.budgets
+                .get(&f.severity)
+                .map(|n| (*n, format!("{name}.budgets.{}", f.severity)))
+        })
+        .or_else(|| {
+            policy
+                .rules
+                .budgets
+                .get(&f.severity)
+                .map(|n| (*n, format!("budgets.{}", f.severity)))
+        });
     let min_confidence = pick(&|r| r.min_confidence.is_some())
         .map(|(r, _)| r.min_confidence)
         .unwrap_or(policy.rules.min_confidence);
@@ -112,7 +125,12 @@ fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>
         .unwrap_or(policy.rules.ignore_unfixed.unwrap_or(false));
     let suppressed = pick(&|r| r.suppressed_findings.is_some())
         .and_then(|(r, _)| r.suppressed_findings)
-        .unwrap_or(policy.rules.suppressed_findings.unwrap_or(SuppressedMode::Ignore));
+        .unwrap_or(
+            policy
+                .rules
+                .suppressed_findings
+                .unwrap_or(SuppressedMode::Ignore),
+        );
     Effective {
         fail_on,
         budget,
@@ -149,7 +167,9 @@ fn pattern_keys(pattern: &str) -> Vec<String> {
     let lower = p.to_ascii_lowercase();
     let mut keys = vec![format!("rule:{lower}")];
     match p.parse::<Identifier>() {
-        Ok(typed) if !matches!(typed, Identifier::Other { .. }) => keys.push(format!("typed:{typed}")),
+        Ok(typed) if !matches!(typed, Identifier::Other { .. }) => {
+            keys.push(format!("typed:{typed}"))
+        }
         _ => keys.push(format!("other:{lower}")),
     }
     keys
@@ -228,22 +248,31 @@ pub fn matches(e: &Exception, f: &Finding) -> bool {
         }
     }
     if !e.path_globs.is_empty() {
-        let Some(file) = f.location.file() else { return false };
+        let Some(file) = f.location.file() else {
+            return false;
+        };
         let file = normalize_path(file);
         if !e.path_globs.iter().any(|g| g.is_match(&file)) {
             return false;
         }
     }
     if let Some(want) = &e.package {
-        let Some(pkg) = f.location.package() else { return false };
+        let Some(pkg) = f.location.package() else {
+            return false;
+        };
         if !package_matches(want, pkg) {
             return false;
         }
     }
     if let Some(want) = &e.image {
-        let Some(image) = f.location.image() else { return false };
+        let Some(image) = f.location.image() else {
+            return false;
+        };
         let norm = normalize_image(image);
-        let glob_ok = e.image_glob.as_ref().is_some_and(|g| g.is_match(image) || g.is_match(&norm));
+        let glob_ok = e
+            .image_glob
+            .as_ref()
+            .is_some_and(|g| g.is_match(image) || g.is_match(&norm));
         if !(glob_ok || want == image || normalize_image(want) == norm) {
             return false;
         }
@@ -258,7 +287,9 @@ fn strip_purl_extras(p: &str) -> &str {
 
 fn package_matches(want: &str, pkg: &secgate_core::Package) -> bool {
     if want.starts_with("pkg:") {
-        let Some(purl) = pkg.purl.as_deref() else { return false };
+        let Some(purl) = pkg.purl.as_deref() else {
+            return false;
+        };
         let have = strip_purl_extras(purl).to_ascii_lowercase();
         let want = strip_purl_extras(want).to_ascii_lowercase();
         if want.contains('@') {
@@ -307,7 +338,10 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         let matching: Vec<&Report> = reports
             .iter()
             .filter(|r| {
-                let cat_ok = req.category.as_ref().is_none_or(|c| r.categories().contains(c));
+                let cat_ok = req
+                    .category
+                    .as_ref()
+                    .is_none_or(|c| r.categories().contains(c));
                 let scan_ok = req.scanner.as_ref().is_none_or(|s| {
                     r.scanners.iter().any(|x| scanner_matches(x, s))
                         || r.findings.iter().any(|f| scanner_matches(&f.scanner, s))
@@ -316,7 +350,11 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             })
             .collect();
         let what = req.describe();
-        let at = if req.line > 0 { format!(" (policy line {})", req.line) } else { String::new() };
+        let at = if req.line > 0 {
+            format!(" (policy line {})", req.line)
+        } else {
+            String::new()
+        };
         if matching.is_empty() {
             problems.push(GateProblem {
                 code: codes::MISSING_SCANNER.into(),
@@ -344,13 +382,19 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                     .iter()
                     .filter(|f| {
                         req.category.as_ref().is_none_or(|c| &f.category == c)
-                            && req.scanner.as_ref().is_none_or(|s| scanner_matches(&f.scanner, s))
+                            && req
+                                .scanner
+                                .as_ref()
+                                .is_none_or(|s| scanner_matches(&f.scanner, s))
                     })
                     .count()
             })
             .sum();
         if total == 0 && !req.allow_empty {
-            let mut sources: Vec<&str> = succeeded.iter().filter_map(|r| r.source.as_deref()).collect();
+            let mut sources: Vec<&str> = succeeded
+                .iter()
+                .filter_map(|r| r.source.as_deref())
+                .collect();
             sources.sort_unstable();
             problems.push(GateProblem {
                 code: codes::EMPTY_REPORT.into(),
@@ -406,7 +450,11 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         for f in report.findings {
             let eff = effective(policy, &f, opts.fail_on);
             let mut outcome: Option<Outcome> = None;
-            let cands = if n_ex > 0 { index.candidates(&f) } else { Vec::new() };
+            let cands = if n_ex > 0 {
+                index.candidates(&f)
+            } else {
+                Vec::new()
+            };
             for &i in &cands {
                 if expired[i] {
                     expired_hits[i] += 1;
@@ -423,7 +471,9 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             }
             if outcome.is_none() && f.suppressed && eff.suppressed == SuppressedMode::Ignore {
                 outcome = Some(Outcome::Passed {
-                    reason: "suppressed in the report by its producer (suppressed_findings: ignore)".into(),
+                    reason:
+                        "suppressed in the report by its producer (suppressed_findings: ignore)"
+                            .into(),
                 });
             }
             if outcome.is_none() && baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
@@ -433,16 +483,26 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                 if let Some(min) = eff.min_confidence {
                     if f.confidence != secgate_core::Confidence::Unknown && f.confidence < min {
                         outcome = Some(Outcome::Passed {
-                            reason: format!("confidence {} is below min_confidence: {}", f.confidence, min),
+                            reason: format!(
+                                "confidence {} is below min_confidence: {}",
+                                f.confidence, min
+                            ),
                         });
                     }
                 }
             }
-            if outcome.is_none() && eff.ignore_unfixed && f.location.package().is_some() && !f.fix.is_fixable() {
+            if outcome.is_none()
+                && eff.ignore_unfixed
+                && f.location.package().is_some()
+                && !f.fix.is_fixable()
+            {
                 outcome = Some(Outcome::Passed {
                     reason: format!(
                         "no fix available{} (ignore_unfixed: true)",
-                        f.fix.status.map(|s| format!(", status {}", s.as_str())).unwrap_or_default()
+                        f.fix
+                            .status
+                            .map(|s| format!(", status {}", s.as_str()))
+                            .unwrap_or_default()
                     ),
                 });
             }
@@ -454,7 +514,9 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                         c.1 += 1;
                         pending.push((judged.len(), name.clone()));
                         // Placeholder; decided once every finding is counted.
-                        Outcome::Passed { reason: String::new() }
+                        Outcome::Passed {
+                            reason: String::new(),
+                        }
                     }
                     None => {
                         let (t, name) = &eff.fail_on;
@@ -464,7 +526,11 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                             }
                         } else {
                             Outcome::Passed {
-                                reason: format!("severity {} is below {name}: {}", f.severity, t.as_str()),
+                                reason: format!(
+                                    "severity {} is below {name}: {}",
+                                    f.severity,
+                                    t.as_str()
+                                ),
                             }
                         }
                     }
@@ -512,7 +578,10 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                     code: codes::EXPIRING_EXCEPTION.into(),
                     message: format!(
                         "{label} expires on {d} ({left} day(s) left){}",
-                        e.owner.as_ref().map(|o| format!("; owner {o}")).unwrap_or_default()
+                        e.owner
+                            .as_ref()
+                            .map(|o| format!("; owner {o}"))
+                            .unwrap_or_default()
                     ),
                     blocking: false,
                 });
@@ -528,13 +597,18 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     }
 
     judged.sort_by(compare_judged);
-    scanners.sort_by(|a, b| (&a.id, &a.name, &a.version, &a.vendor).cmp(&(&b.id, &b.name, &b.version, &b.vendor)));
+    scanners.sort_by(|a, b| {
+        (&a.id, &a.name, &a.version, &a.vendor).cmp(&(&b.id, &b.name, &b.version, &b.vendor))
+    });
     scanners.dedup();
     categories.sort();
     categories.dedup();
-    problems.sort_by(|a, b| (!a.blocking, &a.code, &a.message).cmp(&(!b.blocking, &b.code, &b.message)));
+    problems.sort_by(|a, b| {
+        (!a.blocking, &a.code, &a.message).cmp(&(!b.blocking, &b.code, &b.message))
+    });
 
-    let passed = !judged.iter().any(|j| j.outcome.is_failure()) && !problems.iter().any(|p| p.blocking);
+    let passed =
+        !judged.iter().any(|j| j.outcome.is_failure()) && !problems.iter().any(|p| p.blocking);
     Verdict {
         passed,
         findings: judged,

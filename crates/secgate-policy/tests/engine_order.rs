@@ -2,7 +2,10 @@
 //! the findings in them.
 
 use proptest::prelude::*;
-use secgate_core::{fingerprint, Category, Confidence, Finding, Fix, Format, Location, Package, Report, Scanner, Severity};
+use secgate_core::{
+    fingerprint, Category, Confidence, Finding, Fix, Format, Location, Package, Report, Scanner,
+    Severity,
+};
 use secgate_policy::engine::{evaluate, EvalOptions};
 use secgate_policy::policy::Policy;
 use secgate_policy::Baseline;
@@ -11,7 +14,7 @@ const POLICY: &str = "fail_on: high\nbudgets: {medium: 3}\nignore_unfixed: true\
 
 fn finding(kind: u8, n: u8, sev: u8, fixed: bool, conf: u8) -> Finding {
     let severity = Severity::ALL[(sev % 6) as usize];
-    let mut f = if kind % 2 == 0 {
+    let mut f = if kind.is_multiple_of(2) {
         let mut f = Finding::new(
             Scanner::named("trivy"),
             Category::ContainerScanning,
@@ -20,7 +23,11 @@ fn finding(kind: u8, n: u8, sev: u8, fixed: bool, conf: u8) -> Finding {
             Location::Container {
                 image: "app:1".into(),
                 operating_system: None,
-                package: Package { name: format!("pkg{}", n % 4), version: Some("1".into()), purl: None },
+                package: Package {
+                    name: format!("pkg{}", n % 4),
+                    version: Some("1".into()),
+                    purl: None,
+                },
             },
         );
         f.add_identifier(format!("CVE-2021-{:04}", n % 12).parse().unwrap());
@@ -32,13 +39,31 @@ fn finding(kind: u8, n: u8, sev: u8, fixed: bool, conf: u8) -> Finding {
             Category::Sast,
             severity,
             format!("rule {n}"),
-            Location::Source { file: format!("{}/a{}.py", if n % 3 == 0 { "src" } else { "lib" }, n % 5), start_line: Some(n as u32), end_line: None, snippet: None },
+            Location::Source {
+                file: format!(
+                    "{}/a{}.py",
+                    if n.is_multiple_of(3) { "src" } else { "lib" },
+                    n % 5
+                ),
+                start_line: Some(n as u32),
+                end_line: None,
+                snippet: None,
+            },
         );
         f.rule_id = Some(format!("rule{}", n % 7));
-        f.add_identifier(secgate_core::Identifier::Cwe(if n % 2 == 0 { 79 } else { 89 }));
+        f.add_identifier(secgate_core::Identifier::Cwe(if n.is_multiple_of(2) {
+            79
+        } else {
+            89
+        }));
         f
     };
-    f.confidence = [Confidence::Unknown, Confidence::Ignore, Confidence::Low, Confidence::High][(conf % 4) as usize];
+    f.confidence = [
+        Confidence::Unknown,
+        Confidence::Ignore,
+        Confidence::Low,
+        Confidence::High,
+    ][(conf % 4) as usize];
     f
 }
 

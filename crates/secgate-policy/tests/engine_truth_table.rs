@@ -1,8 +1,8 @@
 //! Truth tables of the engine: every rule and exception kind, and combinations.
 
 use secgate_core::{
-    fingerprint, Category, Confidence, Finding, Fix, FixStatus, Format, Identifier, Location, Package, Report,
-    ScanStatus, Scanner, Severity,
+    fingerprint, Category, Confidence, Finding, Fix, FixStatus, Format, Identifier, Location,
+    Package, Report, ScanStatus, Scanner, Severity,
 };
 use secgate_policy::engine::{codes, evaluate, EvalOptions};
 use secgate_policy::policy::{Date, Policy};
@@ -13,17 +13,33 @@ fn today() -> Date {
 }
 
 fn opts() -> EvalOptions<'static> {
-    EvalOptions { today: today(), baseline: None, fail_on: None }
+    EvalOptions {
+        today: today(),
+        baseline: None,
+        fail_on: None,
+    }
 }
 
 fn policy(yaml: &str) -> Policy {
     match Policy::parse(yaml, "test.yml") {
         Ok(p) => p,
-        Err(e) => panic!("{:#?}", e.diagnostics.iter().map(|d| d.one_line()).collect::<Vec<_>>()),
+        Err(e) => panic!(
+            "{:#?}",
+            e.diagnostics
+                .iter()
+                .map(|d| d.one_line())
+                .collect::<Vec<_>>()
+        ),
     }
 }
 
-fn container(cve: &str, sev: Severity, pkg: &str, fixed: Option<&str>, status: Option<FixStatus>) -> Finding {
+fn container(
+    cve: &str,
+    sev: Severity,
+    pkg: &str,
+    fixed: Option<&str>,
+    status: Option<FixStatus>,
+) -> Finding {
     let mut f = Finding::new(
         Scanner::named("Trivy"),
         Category::ContainerScanning,
@@ -51,7 +67,12 @@ fn sast(rule: &str, sev: Severity, file: &str, conf: Confidence) -> Finding {
         Category::Sast,
         sev,
         format!("{rule} finding"),
-        Location::Source { file: file.into(), start_line: Some(3), end_line: None, snippet: Some(format!("code {rule}")) },
+        Location::Source {
+            file: file.into(),
+            start_line: Some(3),
+            end_line: None,
+            snippet: Some(format!("code {rule}")),
+        },
     );
     f.rule_id = Some(rule.into());
     f.add_identifier(Identifier::from_scheme("semgrep_id", rule));
@@ -70,11 +91,19 @@ fn report(format: Format, source: &str, mut findings: Vec<Finding>) -> Report {
 }
 
 fn run(p: &str, findings: Vec<Finding>) -> Verdict {
-    evaluate(&policy(p), vec![report(Format::TrivyJson, "r.json", findings)], &opts())
+    evaluate(
+        &policy(p),
+        vec![report(Format::TrivyJson, "r.json", findings)],
+        &opts(),
+    )
 }
 
 fn outcome_of<'a>(v: &'a Verdict, title: &str) -> &'a Outcome {
-    &v.findings.iter().find(|j| j.finding.title == title).unwrap_or_else(|| panic!("{title} not in verdict")).outcome
+    &v.findings
+        .iter()
+        .find(|j| j.finding.title == title)
+        .unwrap_or_else(|| panic!("{title} not in verdict"))
+        .outcome
 }
 
 fn kind(o: &Outcome) -> &'static str {
@@ -103,69 +132,174 @@ fn thresholds_every_severity() {
         ("none", Severity::Critical, "passed"),
     ];
     for (fail_on, sev, want) in table {
-        let v = run(&format!("fail_on: {fail_on}\n"), vec![container("CVE-2021-0001", sev, "a", Some("2"), None)]);
-        assert_eq!(kind(&v.findings[0].outcome), want, "fail_on {fail_on}, severity {sev}");
+        let v = run(
+            &format!("fail_on: {fail_on}\n"),
+            vec![container("CVE-2021-0001", sev, "a", Some("2"), None)],
+        );
+        assert_eq!(
+            kind(&v.findings[0].outcome),
+            want,
+            "fail_on {fail_on}, severity {sev}"
+        );
         assert_eq!(v.passed, want != "failed");
     }
     // Default policy: high.
-    let v = evaluate(&Policy::default_policy(), vec![report(Format::TrivyJson, "r", vec![container("CVE-2021-0001", Severity::High, "a", None, None)])], &opts());
+    let v = evaluate(
+        &Policy::default_policy(),
+        vec![report(
+            Format::TrivyJson,
+            "r",
+            vec![container("CVE-2021-0001", Severity::High, "a", None, None)],
+        )],
+        &opts(),
+    );
     assert!(!v.passed);
-    assert_eq!(v.findings[0].outcome, Outcome::Failed { rule: "fail_on: high (severity high)".into() });
+    assert_eq!(
+        v.findings[0].outcome,
+        Outcome::Failed {
+            rule: "fail_on: high (severity high)".into()
+        }
+    );
 }
 
 #[test]
 fn cli_fail_on_replaces_the_global_threshold_only() {
     let p = policy("fail_on: low\ncategories:\n  sast: {fail_on: medium}\n");
-    let r = report(Format::TrivyJson, "r", vec![
-        container("CVE-2021-0001", Severity::High, "a", None, None),
-    ]);
-    let s = report(Format::Sarif, "s", vec![sast("r1", Severity::Medium, "a.py", Confidence::High)]);
-    let o = EvalOptions { fail_on: Some(secgate_policy::policy::Threshold::AtLeast(Severity::Critical)), ..opts() };
+    let r = report(
+        Format::TrivyJson,
+        "r",
+        vec![container("CVE-2021-0001", Severity::High, "a", None, None)],
+    );
+    let s = report(
+        Format::Sarif,
+        "s",
+        vec![sast("r1", Severity::Medium, "a.py", Confidence::High)],
+    );
+    let o = EvalOptions {
+        fail_on: Some(secgate_policy::policy::Threshold::AtLeast(
+            Severity::Critical,
+        )),
+        ..opts()
+    };
     let v = evaluate(&p, vec![r, s], &o);
     assert_eq!(kind(outcome_of(&v, "CVE-2021-0001 in a")), "passed");
-    assert_eq!(outcome_of(&v, "r1 finding"), &Outcome::Failed { rule: "categories.sast.fail_on: medium (severity medium)".into() });
+    assert_eq!(
+        outcome_of(&v, "r1 finding"),
+        &Outcome::Failed {
+            rule: "categories.sast.fail_on: medium (severity medium)".into()
+        }
+    );
 }
 
 #[test]
 fn budgets_allow_n_and_fail_all_when_exceeded() {
-    let mk = |n: usize| (0..n).map(|i| container(&format!("CVE-2021-{:04}", 1000 + i), Severity::Medium, "a", Some("2"), None)).collect::<Vec<_>>();
+    let mk = |n: usize| {
+        (0..n)
+            .map(|i| {
+                container(
+                    &format!("CVE-2021-{:04}", 1000 + i),
+                    Severity::Medium,
+                    "a",
+                    Some("2"),
+                    None,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
     // Budget below the threshold tightens: 3 allowed.
     for (n, want_pass) in [(0, true), (2, true), (3, true), (4, false)] {
         let v = run("fail_on: high\nbudgets: {medium: 3}\n", mk(n));
         assert_eq!(v.passed, want_pass, "{n} mediums");
         if n == 4 {
-            assert!(v.findings.iter().all(|j| j.outcome == Outcome::Failed { rule: "budgets.medium: allowed 3, found 4".into() }));
+            assert!(v.findings.iter().all(|j| j.outcome
+                == Outcome::Failed {
+                    rule: "budgets.medium: allowed 3, found 4".into()
+                }));
         }
         if n == 3 {
-            assert_eq!(v.findings[0].outcome, Outcome::Passed { reason: "within budgets.medium: 3 of 3 allowed".into() });
+            assert_eq!(
+                v.findings[0].outcome,
+                Outcome::Passed {
+                    reason: "within budgets.medium: 3 of 3 allowed".into()
+                }
+            );
         }
     }
     // Budget at or above the threshold relaxes: 1 high allowed.
-    let v = run("fail_on: medium\nbudgets: {high: 1}\n", vec![container("CVE-2021-0001", Severity::High, "a", None, None)]);
+    let v = run(
+        "fail_on: medium\nbudgets: {high: 1}\n",
+        vec![container("CVE-2021-0001", Severity::High, "a", None, None)],
+    );
     assert!(v.passed);
     // Budget 0 means none allowed, even with fail_on: none.
-    let v = run("fail_on: none\nbudgets: {low: 0}\n", vec![container("CVE-2021-0001", Severity::Low, "a", None, None)]);
+    let v = run(
+        "fail_on: none\nbudgets: {low: 0}\n",
+        vec![container("CVE-2021-0001", Severity::Low, "a", None, None)],
+    );
     assert!(!v.passed);
     // Scoped budgets count within their scope only.
     let p = "budgets: {medium: 1}\nscanners:\n  semgrep: {budgets: {medium: 5}}\n";
-    let v = evaluate(&policy(p), vec![
-        report(Format::TrivyJson, "t", vec![container("CVE-2021-0001", Severity::Medium, "a", None, None)]),
-        report(Format::Sarif, "s", (0..3).map(|i| sast(&format!("r{i}"), Severity::Medium, "a.py", Confidence::High)).collect()),
-    ], &opts());
+    let v = evaluate(
+        &policy(p),
+        vec![
+            report(
+                Format::TrivyJson,
+                "t",
+                vec![container(
+                    "CVE-2021-0001",
+                    Severity::Medium,
+                    "a",
+                    None,
+                    None,
+                )],
+            ),
+            report(
+                Format::Sarif,
+                "s",
+                (0..3)
+                    .map(|i| sast(&format!("r{i}"), Severity::Medium, "a.py", Confidence::High))
+                    .collect(),
+            ),
+        ],
+        &opts(),
+    );
     assert!(v.passed, "{:#?}", v.findings);
-    assert_eq!(outcome_of(&v, "r0 finding"), &Outcome::Passed { reason: "within scanners.semgrep.budgets.medium: 3 of 5 allowed".into() });
+    assert_eq!(
+        outcome_of(&v, "r0 finding"),
+        &Outcome::Passed {
+            reason: "within scanners.semgrep.budgets.medium: 3 of 5 allowed".into()
+        }
+    );
 }
 
 #[test]
 fn overrides_scanner_beats_category_beats_global() {
     let p = "fail_on: critical\ncategories:\n  sast: {fail_on: low}\nscanners:\n  semgrep: {fail_on: high}\n";
-    let v = run(p, vec![sast("r1", Severity::Medium, "a.py", Confidence::High)]);
-    assert_eq!(kind(&v.findings[0].outcome), "passed", "scanner override (high) wins over category (low)");
+    let v = run(
+        p,
+        vec![sast("r1", Severity::Medium, "a.py", Confidence::High)],
+    );
+    assert_eq!(
+        kind(&v.findings[0].outcome),
+        "passed",
+        "scanner override (high) wins over category (low)"
+    );
     let p = "fail_on: critical\ncategories:\n  sast: {fail_on: low}\n";
-    let v = run(p, vec![sast("r1", Severity::Medium, "a.py", Confidence::High)]);
-    assert_eq!(v.findings[0].outcome, Outcome::Failed { rule: "categories.sast.fail_on: low (severity medium)".into() });
+    let v = run(
+        p,
+        vec![sast("r1", Severity::Medium, "a.py", Confidence::High)],
+    );
+    assert_eq!(
+        v.findings[0].outcome,
+        Outcome::Failed {
+            rule: "categories.sast.fail_on: low (severity medium)".into()
+        }
+    );
     let p = "fail_on: low\ncategories:\n  container_scanning: {fail_on: critical}\n";
-    let v = run(p, vec![container("CVE-2021-0001", Severity::High, "a", None, None)]);
+    let v = run(
+        p,
+        vec![container("CVE-2021-0001", Severity::High, "a", None, None)],
+    );
     assert!(v.passed);
 }
 
@@ -183,11 +317,27 @@ fn ignore_unfixed_uses_fixed_versions_and_status() {
         (None, Some(FixStatus::Affected), false, "failed"),
     ];
     for (fixed, status, ignore, want) in table {
-        let v = run(&format!("ignore_unfixed: {ignore}\n"), vec![container("CVE-2021-0001", Severity::Critical, "a", fixed, status)]);
-        assert_eq!(kind(&v.findings[0].outcome), want, "{fixed:?} {status:?} {ignore}");
+        let v = run(
+            &format!("ignore_unfixed: {ignore}\n"),
+            vec![container(
+                "CVE-2021-0001",
+                Severity::Critical,
+                "a",
+                fixed,
+                status,
+            )],
+        );
+        assert_eq!(
+            kind(&v.findings[0].outcome),
+            want,
+            "{fixed:?} {status:?} {ignore}"
+        );
     }
     // Findings without a package are not affected by ignore_unfixed.
-    let v = run("ignore_unfixed: true\n", vec![sast("r1", Severity::High, "a.py", Confidence::High)]);
+    let v = run(
+        "ignore_unfixed: true\n",
+        vec![sast("r1", Severity::High, "a.py", Confidence::High)],
+    );
     assert!(!v.passed);
 }
 
@@ -202,7 +352,10 @@ fn min_confidence_never_drops_unknown() {
         (Confidence::Unknown, "high", "failed"),
     ];
     for (conf, min, want) in table {
-        let v = run(&format!("min_confidence: {min}\n"), vec![sast("r1", Severity::High, "a.py", conf)]);
+        let v = run(
+            &format!("min_confidence: {min}\n"),
+            vec![sast("r1", Severity::High, "a.py", conf)],
+        );
         assert_eq!(kind(&v.findings[0].outcome), want, "{conf} vs {min}");
     }
 }
@@ -213,10 +366,15 @@ fn suppressed_findings_ignore_or_judge() {
     f.suppressed = true;
     let v = run("{}\n", vec![f.clone()]);
     assert!(v.passed);
-    assert!(matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("suppressed")));
+    assert!(
+        matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("suppressed"))
+    );
     let v = run("suppressed_findings: judge\n", vec![f.clone()]);
     assert!(!v.passed);
-    let v = run("suppressed_findings: judge\nscanners:\n  trivy: {suppressed_findings: ignore}\n", vec![f]);
+    let v = run(
+        "suppressed_findings: judge\nscanners:\n  trivy: {suppressed_findings: ignore}\n",
+        vec![f],
+    );
     assert!(v.passed);
 }
 
@@ -240,12 +398,30 @@ fn exceptions_by_every_matcher() {
         ("id: CVE-2021-44228\n    package: log4j".into(), true),
         ("id: CVE-2021-44228\n    package: LOG4J".into(), true),
         ("id: CVE-2021-44228\n    package: other".into(), false),
-        ("id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j".into(), true),
-        ("id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j@1.0".into(), true),
-        ("id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j@2.0".into(), false),
-        ("id: CVE-2021-44228\n    image: registry.example.com/app:*".into(), true),
-        ("id: CVE-2021-44228\n    image: registry.example.com/app:1.0".into(), true),
-        ("id: CVE-2021-44228\n    image: registry.example.com/other:*".into(), false),
+        (
+            "id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j".into(),
+            true,
+        ),
+        (
+            "id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j@1.0".into(),
+            true,
+        ),
+        (
+            "id: CVE-2021-44228\n    package: pkg:apk/alpine/log4j@2.0".into(),
+            false,
+        ),
+        (
+            "id: CVE-2021-44228\n    image: registry.example.com/app:*".into(),
+            true,
+        ),
+        (
+            "id: CVE-2021-44228\n    image: registry.example.com/app:1.0".into(),
+            true,
+        ),
+        (
+            "id: CVE-2021-44228\n    image: registry.example.com/other:*".into(),
+            false,
+        ),
         ("id: CVE-2021-44228\n    paths: ['**']".into(), false), // container findings have no file
         (format!("id: CWE-79\n    fingerprint: {fp}"), true),
         (format!("id: CWE-80\n    fingerprint: {fp}"), false),
@@ -262,7 +438,14 @@ fn exceptions_by_every_matcher() {
 
 #[test]
 fn exceptions_by_rule_id_and_path() {
-    let f = || sast("python.eval", Severity::High, "src/app/views.py", Confidence::High);
+    let f = || {
+        sast(
+            "python.eval",
+            Severity::High,
+            "src/app/views.py",
+            Confidence::High,
+        )
+    };
     let table = [
         ("id: python.eval", true),
         ("id: PYTHON.EVAL", true),
@@ -270,7 +453,10 @@ fn exceptions_by_rule_id_and_path() {
         ("id: python.exec", false),
         ("id: python.eval\n    paths: ['src/**']", true),
         ("id: python.eval\n    paths: ['src/*.py']", false),
-        ("id: python.eval\n    paths: ['src/app/*.py', 'tests/**']", true),
+        (
+            "id: python.eval\n    paths: ['src/app/*.py', 'tests/**']",
+            true,
+        ),
         ("id: python.eval\n    paths: ['tests/**']", false),
         ("id: python.eval\n    package: django", false),
     ];
@@ -297,21 +483,51 @@ fn exception_expiry_warning_and_staleness() {
         let v = run(&yaml, vec![f()]);
         assert_eq!(kind(&v.findings[0].outcome) == "exempted", applies, "{d}");
         assert_eq!(v.passed, applies, "{d}");
-        assert_eq!(v.problems.iter().any(|p| p.code == codes::EXPIRED_EXCEPTION), expired, "{d}");
-        assert_eq!(v.problems.iter().any(|p| p.code == codes::EXPIRING_EXCEPTION), expiring, "{d}");
-        assert!(v.problems.iter().all(|p| !p.blocking), "exception problems are warnings");
+        assert_eq!(
+            v.problems
+                .iter()
+                .any(|p| p.code == codes::EXPIRED_EXCEPTION),
+            expired,
+            "{d}"
+        );
+        assert_eq!(
+            v.problems
+                .iter()
+                .any(|p| p.code == codes::EXPIRING_EXCEPTION),
+            expiring,
+            "{d}"
+        );
+        assert!(
+            v.problems.iter().all(|p| !p.blocking),
+            "exception problems are warnings"
+        );
         if applies {
-            let Outcome::Exempted { exception, reason } = &v.findings[0].outcome else { unreachable!() };
+            let Outcome::Exempted { exception, reason } = &v.findings[0].outcome else {
+                unreachable!()
+            };
             assert_eq!(exception, "CVE-2021-44228");
-            assert_eq!(reason, &format!("r [owner sec-team, ticket SEC-1, expires {d}]"));
+            assert_eq!(
+                reason,
+                &format!("r [owner sec-team, ticket SEC-1, expires {d}]")
+            );
         }
     }
     // warn_expiring_days is configurable.
     let v = run("warn_expiring_days: 30\nexceptions:\n  - id: CVE-2021-44228\n    reason: r\n    expires: 2026-06-20\n", vec![f()]);
-    assert!(v.problems.iter().any(|p| p.code == codes::EXPIRING_EXCEPTION));
+    assert!(v
+        .problems
+        .iter()
+        .any(|p| p.code == codes::EXPIRING_EXCEPTION));
     // An expired exception that still matches says how many findings it no longer covers.
-    let v = run("exceptions:\n  - id: CVE-2021-44228\n    reason: r\n    expires: 2020-01-01\n", vec![f()]);
-    let p = v.problems.iter().find(|p| p.code == codes::EXPIRED_EXCEPTION).unwrap();
+    let v = run(
+        "exceptions:\n  - id: CVE-2021-44228\n    reason: r\n    expires: 2020-01-01\n",
+        vec![f()],
+    );
+    let p = v
+        .problems
+        .iter()
+        .find(|p| p.code == codes::EXPIRED_EXCEPTION)
+        .unwrap();
     assert!(p.message.contains("1 finding(s)"), "{}", p.message);
     assert!(p.message.contains("test.yml:2"), "{}", p.message);
 }
@@ -319,8 +535,23 @@ fn exception_expiry_warning_and_staleness() {
 #[test]
 fn first_exception_in_file_order_wins_and_all_matching_are_used() {
     let yaml = "exceptions:\n  - id: CWE-79\n    reason: first\n  - id: CVE-2021-44228\n    reason: second\n";
-    let v = run(yaml, vec![container("CVE-2021-44228", Severity::Critical, "log4j", None, None)]);
-    assert_eq!(v.findings[0].outcome, Outcome::Exempted { exception: "CWE-79".into(), reason: "first".into() });
+    let v = run(
+        yaml,
+        vec![container(
+            "CVE-2021-44228",
+            Severity::Critical,
+            "log4j",
+            None,
+            None,
+        )],
+    );
+    assert_eq!(
+        v.findings[0].outcome,
+        Outcome::Exempted {
+            exception: "CWE-79".into(),
+            reason: "first".into()
+        }
+    );
     assert!(v.problems.iter().all(|p| p.code != codes::STALE_EXCEPTION));
 }
 
@@ -331,19 +562,43 @@ fn baseline_and_new_only() {
     let r = report(Format::TrivyJson, "r", vec![old.clone(), new.clone()]);
     let base = Baseline::from_fingerprints([r.findings[0].fingerprint], "test");
     let p = policy("new_only: true\n");
-    let v = evaluate(&p, vec![r.clone()], &EvalOptions { baseline: Some(&base), ..opts() });
+    let v = evaluate(
+        &p,
+        vec![r.clone()],
+        &EvalOptions {
+            baseline: Some(&base),
+            ..opts()
+        },
+    );
     assert_eq!(outcome_of(&v, "CVE-2021-0001 in a"), &Outcome::Existing);
     assert!(outcome_of(&v, "CVE-2021-0002 in b").is_failure());
     // Without new_only the baseline is not used, and that is reported.
-    let v = evaluate(&policy("{}"), vec![r.clone()], &EvalOptions { baseline: Some(&base), ..opts() });
+    let v = evaluate(
+        &policy("{}"),
+        vec![r.clone()],
+        &EvalOptions {
+            baseline: Some(&base),
+            ..opts()
+        },
+    );
     assert!(v.findings.iter().all(|j| j.outcome.is_failure()));
-    assert!(v.problems.iter().any(|p| p.code == codes::BASELINE_UNUSED && !p.blocking));
+    assert!(v
+        .problems
+        .iter()
+        .any(|p| p.code == codes::BASELINE_UNUSED && !p.blocking));
     // new_only without a baseline: all new, warned.
     let v = evaluate(&p, vec![r], &opts());
     assert!(v.problems.iter().any(|p| p.code == codes::NO_BASELINE));
     // Only existing findings: passes.
     let only_old = report(Format::TrivyJson, "r", vec![old]);
-    let v = evaluate(&p, vec![only_old], &EvalOptions { baseline: Some(&base), ..opts() });
+    let v = evaluate(
+        &p,
+        vec![only_old],
+        &EvalOptions {
+            baseline: Some(&base),
+            ..opts()
+        },
+    );
     assert!(v.passed);
 }
 
@@ -354,38 +609,65 @@ fn a_line_moving_does_not_make_a_finding_new() {
     if let Location::Source { start_line, .. } = &mut a.location {
         *start_line = Some(300);
     }
-    let base = Baseline::from_fingerprints(base_report.findings.iter().map(|f| f.fingerprint), "sarif");
-    let v = evaluate(&policy("new_only: true\n"), vec![report(Format::Sarif, "head", vec![a])], &EvalOptions { baseline: Some(&base), ..opts() });
+    let base =
+        Baseline::from_fingerprints(base_report.findings.iter().map(|f| f.fingerprint), "sarif");
+    let v = evaluate(
+        &policy("new_only: true\n"),
+        vec![report(Format::Sarif, "head", vec![a])],
+        &EvalOptions {
+            baseline: Some(&base),
+            ..opts()
+        },
+    );
     assert!(v.passed);
     assert_eq!(v.findings[0].outcome, Outcome::Existing);
 }
 
 #[test]
 fn combinations_follow_the_documented_order() {
-    let mut f = container("CVE-2021-44228", Severity::Critical, "log4j", None, Some(FixStatus::Affected));
+    let mut f = container(
+        "CVE-2021-44228",
+        Severity::Critical,
+        "log4j",
+        None,
+        Some(FixStatus::Affected),
+    );
     f.suppressed = true;
     f.confidence = Confidence::Low;
     let r = report(Format::TrivyJson, "r", vec![f]);
     let base = Baseline::from_fingerprints([r.findings[0].fingerprint], "t");
     let all = "new_only: true\nignore_unfixed: true\nmin_confidence: high\nexceptions:\n  - id: CVE-2021-44228\n    reason: e\n";
-    let o = EvalOptions { baseline: Some(&base), ..opts() };
+    let o = EvalOptions {
+        baseline: Some(&base),
+        ..opts()
+    };
     // Exception first.
     let v = evaluate(&policy(all), vec![r.clone()], &o);
     assert_eq!(kind(&v.findings[0].outcome), "exempted");
     // Then suppressed.
     let no_ex = "new_only: true\nignore_unfixed: true\nmin_confidence: high\n";
     let v = evaluate(&policy(no_ex), vec![r.clone()], &o);
-    assert!(matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("suppressed")));
+    assert!(
+        matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("suppressed"))
+    );
     // Then baseline.
     let judge = format!("suppressed_findings: judge\n{no_ex}");
     let v = evaluate(&policy(&judge), vec![r.clone()], &o);
     assert_eq!(v.findings[0].outcome, Outcome::Existing);
     // Then confidence.
     let v = evaluate(&policy(&judge), vec![r.clone()], &opts());
-    assert!(matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("confidence")));
+    assert!(
+        matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("confidence"))
+    );
     // Then unfixed.
-    let v = evaluate(&policy("suppressed_findings: judge\nignore_unfixed: true\n"), vec![r.clone()], &opts());
-    assert!(matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("no fix available, status affected")));
+    let v = evaluate(
+        &policy("suppressed_findings: judge\nignore_unfixed: true\n"),
+        vec![r.clone()],
+        &opts(),
+    );
+    assert!(
+        matches!(&v.findings[0].outcome, Outcome::Passed { reason } if reason.contains("no fix available, status affected"))
+    );
     // An expired exception does not stop the later rules.
     let v = evaluate(&policy("suppressed_findings: judge\nexceptions:\n  - id: CVE-2021-44228\n    reason: e\n    expires: 2020-01-01\n"), vec![r], &opts());
     assert!(v.findings[0].outcome.is_failure());
@@ -402,7 +684,11 @@ fn empty_report(format: Format, source: &str, scanner: &str, category: Option<Ca
 #[test]
 fn required_scanners_fail_closed() {
     let p = policy("require:\n  - category: sast\n  - scanner: trivy\n    allow_empty: true\n");
-    let sast_report = report(Format::GitlabSecurity, "gl-sast-report.json", vec![sast("r1", Severity::Low, "a.py", Confidence::High)]);
+    let sast_report = report(
+        Format::GitlabSecurity,
+        "gl-sast-report.json",
+        vec![sast("r1", Severity::Low, "a.py", Confidence::High)],
+    );
     let trivy_empty = empty_report(Format::TrivyJson, "trivy.json", "Trivy", None);
 
     // Both present: pass.
@@ -411,24 +697,53 @@ fn required_scanners_fail_closed() {
     // sast missing.
     let v = evaluate(&p, vec![trivy_empty.clone()], &opts());
     assert!(!v.passed);
-    let prob = v.problems.iter().find(|p| p.code == codes::MISSING_SCANNER).unwrap();
-    assert!(prob.blocking && prob.message.contains("category `sast`"), "{}", prob.message);
+    let prob = v
+        .problems
+        .iter()
+        .find(|p| p.code == codes::MISSING_SCANNER)
+        .unwrap();
+    assert!(
+        prob.blocking && prob.message.contains("category `sast`"),
+        "{}",
+        prob.message
+    );
     // sast present but empty, without allow_empty: fails, naming the report.
-    let sast_empty = empty_report(Format::GitlabSecurity, "gl-sast-report.json", "Semgrep", Some(Category::Sast));
+    let sast_empty = empty_report(
+        Format::GitlabSecurity,
+        "gl-sast-report.json",
+        "Semgrep",
+        Some(Category::Sast),
+    );
     let v = evaluate(&p, vec![sast_empty.clone(), trivy_empty.clone()], &opts());
-    let prob = v.problems.iter().find(|p| p.code == codes::EMPTY_REPORT).unwrap();
-    assert!(prob.message.contains("gl-sast-report.json") && prob.message.contains("allow_empty"), "{}", prob.message);
+    let prob = v
+        .problems
+        .iter()
+        .find(|p| p.code == codes::EMPTY_REPORT)
+        .unwrap();
+    assert!(
+        prob.message.contains("gl-sast-report.json") && prob.message.contains("allow_empty"),
+        "{}",
+        prob.message
+    );
     assert!(!v.passed);
     // With allow_empty on the sast requirement: passes.
     let p2 = policy("require:\n  - category: sast\n    allow_empty: true\n");
     assert!(evaluate(&p2, vec![sast_empty], &opts()).passed);
     // A failed scan of the required scanner fails, and is reported twice: failed scan + requirement.
     let mut failed = trivy_empty.clone();
-    failed.status = ScanStatus::Failed { reasons: vec!["database download failed".into()] };
+    failed.status = ScanStatus::Failed {
+        reasons: vec!["database download failed".into()],
+    };
     let v = evaluate(&p, vec![sast_report.clone(), failed], &opts());
     assert!(!v.passed);
-    assert!(v.problems.iter().any(|p| p.code == codes::FAILED_SCAN && p.message.contains("database download failed")));
-    assert!(v.problems.iter().any(|p| p.code == codes::MISSING_SCANNER && p.message.contains("scanner `trivy`")));
+    assert!(v
+        .problems
+        .iter()
+        .any(|p| p.code == codes::FAILED_SCAN && p.message.contains("database download failed")));
+    assert!(v
+        .problems
+        .iter()
+        .any(|p| p.code == codes::MISSING_SCANNER && p.message.contains("scanner `trivy`")));
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! every key the parser accepts is in the schema and the other way round, and
 //! invalid policies are rejected by both.
 
-use secgate_policy::policy::{Policy, EXCEPTION_KEYS, REQUIRE_KEYS, RULE_KEYS, SCHEMA, TOP_KEYS, DEFAULT_POLICY};
+use secgate_policy::policy::{
+    Policy, DEFAULT_POLICY, EXCEPTION_KEYS, REQUIRE_KEYS, RULE_KEYS, SCHEMA, TOP_KEYS,
+};
 use std::collections::BTreeSet;
 
 fn schema() -> serde_json::Value {
@@ -11,7 +13,12 @@ fn schema() -> serde_json::Value {
 }
 
 fn keys(v: &serde_json::Value) -> BTreeSet<String> {
-    v["properties"].as_object().expect("properties").keys().cloned().collect()
+    v["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn set(k: &[&str]) -> BTreeSet<String> {
@@ -50,8 +57,16 @@ fn every_parser_key_is_in_the_schema_and_back() {
     let s = schema();
     assert_eq!(keys(&s), set(TOP_KEYS), "top-level keys");
     assert_eq!(keys(&s["$defs"]["rules"]), set(RULE_KEYS), "override keys");
-    assert_eq!(keys(&s["$defs"]["requirement"]), set(REQUIRE_KEYS), "require keys");
-    assert_eq!(keys(&s["$defs"]["exception"]), set(EXCEPTION_KEYS), "exception keys");
+    assert_eq!(
+        keys(&s["$defs"]["requirement"]),
+        set(REQUIRE_KEYS),
+        "require keys"
+    );
+    assert_eq!(
+        keys(&s["$defs"]["exception"]),
+        set(EXCEPTION_KEYS),
+        "exception keys"
+    );
     // Every key of an override is also a top-level key.
     for k in RULE_KEYS {
         assert!(TOP_KEYS.contains(k));
@@ -65,11 +80,23 @@ fn examples_are_valid_for_the_parser_and_the_schema() {
     examples.extend(doc_examples());
     for (i, text) in examples.iter().enumerate() {
         if let Err(e) = Policy::parse(text, "example.yml") {
-            panic!("example {i} rejected by the parser: {:?}\n{text}", e.diagnostics.iter().map(|d| d.one_line()).collect::<Vec<_>>());
+            panic!(
+                "example {i} rejected by the parser: {:?}\n{text}",
+                e.diagnostics
+                    .iter()
+                    .map(|d| d.one_line())
+                    .collect::<Vec<_>>()
+            );
         }
         let json = yaml_to_json(text);
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
-        assert!(errors.is_empty(), "example {i} rejected by the schema: {errors:?}\n{text}");
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "example {i} rejected by the schema: {errors:?}\n{text}"
+        );
     }
 }
 
@@ -95,8 +122,14 @@ fn invalid_policies_are_rejected_by_both() {
         "exceptions: [{id: x, reason: y, owner: z, tikcet: 1}]\n",
         "version: 2\n",
     ] {
-        assert!(Policy::parse(bad, "bad.yml").is_err(), "parser accepted {bad}");
-        assert!(!validator.is_valid(&yaml_to_json(bad)), "schema accepted {bad}");
+        assert!(
+            Policy::parse(bad, "bad.yml").is_err(),
+            "parser accepted {bad}"
+        );
+        assert!(
+            !validator.is_valid(&yaml_to_json(bad)),
+            "schema accepted {bad}"
+        );
     }
 }
 
@@ -118,12 +151,24 @@ fn all_problems_at_once_each_located_with_a_code() {
             (17, "secgate::policy::unknown_key"),
         ],
         "{:#?}",
-        e.diagnostics.iter().map(|d| d.one_line()).collect::<Vec<_>>()
+        e.diagnostics
+            .iter()
+            .map(|d| d.one_line())
+            .collect::<Vec<_>>()
     );
     let first = e.errors().next().unwrap();
     assert_eq!(first.one_line(), "p.yml:1:10: unknown severity `hihg` in `fail_on` (did you mean `high`? (expected one of: critical, high, medium, low, info, unknown, none))");
     let cat = e.errors().nth(3).unwrap();
-    assert_eq!(cat.help.as_deref().unwrap().split(' ').take(4).collect::<Vec<_>>().join(" "), "did you mean `sast`?");
+    assert_eq!(
+        cat.help
+            .as_deref()
+            .unwrap()
+            .split(' ')
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" "),
+        "did you mean `sast`?"
+    );
     let key = e.errors().last().unwrap();
     assert_eq!(key.help.as_deref(), Some("did you mean `image`?"));
     assert_eq!(&text[key.span.0..key.span.0 + key.span.1], "iamge");
@@ -135,7 +180,15 @@ fn effective_policy_prints_and_reparses() {
     assert!(p.scanners.contains_key("trivy"));
     assert_eq!(p.exceptions[0].ticket.as_deref(), Some("1234"));
     let printed = p.to_yaml();
-    let again = Policy::parse(&printed, "printed.yml").unwrap_or_else(|e| panic!("{printed}\n{:?}", e.diagnostics.iter().map(|d| d.one_line()).collect::<Vec<_>>()));
+    let again = Policy::parse(&printed, "printed.yml").unwrap_or_else(|e| {
+        panic!(
+            "{printed}\n{:?}",
+            e.diagnostics
+                .iter()
+                .map(|d| d.one_line())
+                .collect::<Vec<_>>()
+        )
+    });
     assert_eq!(again.exceptions, p.exceptions);
     assert_eq!(again.to_yaml(), printed, "printing is idempotent");
     assert_eq!(again.rules.fail_on, p.rules.fail_on);

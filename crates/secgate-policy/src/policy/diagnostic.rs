@@ -48,7 +48,10 @@ impl PolicyDiagnostic {
     /// `file:line:col: message` on one line (for logs and tests).
     pub fn one_line(&self) -> String {
         let mut s = if self.line > 0 {
-            format!("{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            format!(
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         } else {
             format!("{}: {}", self.file, self.message)
         };

@@ -280,7 +280,8 @@ impl Policy {
     /// The embedded default policy: fail on high and critical, nothing required,
     /// suppressed findings ignored, no exceptions.
     pub fn default_policy() -> Policy {
-        parse::parse(DEFAULT_POLICY, "(default policy)").expect("the embedded default policy is valid")
+        parse::parse(DEFAULT_POLICY, "(default policy)")
+            .expect("the embedded default policy is valid")
     }
 
     /// The effective policy as YAML (`secgate policy print`).
@@ -292,7 +293,9 @@ impl Policy {
 
     /// The global threshold (`fail_on`, default high).
     pub fn fail_on(&self) -> Threshold {
-        self.rules.fail_on.unwrap_or(Threshold::AtLeast(Severity::High))
+        self.rules
+            .fail_on
+            .unwrap_or(Threshold::AtLeast(Severity::High))
     }
 }
 

@@ -55,7 +55,9 @@ pub const EXCEPTION_KEYS: &[&str] = &[
 ];
 
 const SEVERITY_NAMES: &[&str] = &["critical", "high", "medium", "low", "info", "unknown"];
-const THRESHOLD_NAMES: &[&str] = &["critical", "high", "medium", "low", "info", "unknown", "none"];
+const THRESHOLD_NAMES: &[&str] = &[
+    "critical", "high", "medium", "low", "info", "unknown", "none",
+];
 const CONFIDENCE_NAMES: &[&str] = &[
     "unknown",
     "ignore",
@@ -116,7 +118,14 @@ impl Ctx {
         });
     }
 
-    fn err(&mut self, code: &'static str, n: &Node, message: String, label: &str, help: Option<String>) {
+    fn err(
+        &mut self,
+        code: &'static str,
+        n: &Node,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) {
         self.push(DiagnosticLevel::Error, code, n.pos, message, label, help);
     }
 
@@ -131,7 +140,12 @@ impl Ctx {
     }
 
     /// The entries of a mapping with string keys; unknown keys reported.
-    fn map<'n>(&mut self, n: &'n Node, what: &str, allowed: Option<&[&str]>) -> Vec<(String, &'n Node, &'n Node)> {
+    fn map<'n>(
+        &mut self,
+        n: &'n Node,
+        what: &str,
+        allowed: Option<&[&str]>,
+    ) -> Vec<(String, &'n Node, &'n Node)> {
         let entries = match &n.kind {
             Kind::Map(e) => e,
             Kind::Null => return Vec::new(),
@@ -147,7 +161,10 @@ impl Ctx {
                 self.err(
                     "secgate::policy::wrong_type",
                     k,
-                    format!("a key in `{what}` must be a string, found {}", k.kind.type_name()),
+                    format!(
+                        "a key in `{what}` must be a string, found {}",
+                        k.kind.type_name()
+                    ),
                     "expected a string key",
                     None,
                 );
@@ -242,7 +259,14 @@ impl Ctx {
         }
     }
 
-    fn word<'c>(&mut self, n: &Node, what: &str, names: &[&'c str], code: &'static str, kind: &str) -> Option<&'c str> {
+    fn word<'c>(
+        &mut self,
+        n: &Node,
+        what: &str,
+        names: &[&'c str],
+        code: &'static str,
+        kind: &str,
+    ) -> Option<&'c str> {
         let text = match &n.kind {
             Kind::Str(s) => s.trim().to_ascii_lowercase(),
             _ => {
@@ -254,20 +278,41 @@ impl Ctx {
             return Some(found);
         }
         let help = match suggest(&text, names) {
-            Some(s) => format!("did you mean `{s}`? (expected one of: {})", names.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? (expected one of: {})",
+                names.join(", ")
+            ),
             None => format!("expected one of: {}", names.join(", ")),
         };
-        self.err(code, n, format!("unknown {kind} `{text}` in `{what}`"), &format!("unknown {kind}"), Some(help));
+        self.err(
+            code,
+            n,
+            format!("unknown {kind} `{text}` in `{what}`"),
+            &format!("unknown {kind}"),
+            Some(help),
+        );
         None
     }
 
     fn severity_word(&mut self, n: &Node, what: &str) -> Option<Severity> {
-        self.word(n, what, SEVERITY_NAMES, "secgate::policy::unknown_severity", "severity")
-            .and_then(|w| w.parse().ok())
+        self.word(
+            n,
+            what,
+            SEVERITY_NAMES,
+            "secgate::policy::unknown_severity",
+            "severity",
+        )
+        .and_then(|w| w.parse().ok())
     }
 
     fn threshold(&mut self, n: &Node, what: &str) -> Option<Threshold> {
-        let w = self.word(n, what, THRESHOLD_NAMES, "secgate::policy::unknown_severity", "severity")?;
+        let w = self.word(
+            n,
+            what,
+            THRESHOLD_NAMES,
+            "secgate::policy::unknown_severity",
+            "severity",
+        )?;
         if w == "none" {
             Some(Threshold::Never)
         } else {
@@ -276,8 +321,14 @@ impl Ctx {
     }
 
     fn confidence(&mut self, n: &Node, what: &str) -> Option<Confidence> {
-        self.word(n, what, CONFIDENCE_NAMES, "secgate::policy::unknown_confidence", "confidence")
-            .and_then(|w| w.parse().ok())
+        self.word(
+            n,
+            what,
+            CONFIDENCE_NAMES,
+            "secgate::policy::unknown_confidence",
+            "confidence",
+        )
+        .and_then(|w| w.parse().ok())
     }
 
     fn category(&mut self, n: &Node, text: &str, what: &str) -> Option<Category> {
@@ -287,7 +338,10 @@ impl Ctx {
         }
         let names: Vec<&str> = Category::KNOWN.iter().map(|c| c.as_str()).collect();
         let help = match suggest(text, &names) {
-            Some(s) => format!("did you mean `{s}`? (expected one of: {})", names.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? (expected one of: {})",
+                names.join(", ")
+            ),
             None => format!("expected one of: {}", names.join(", ")),
         };
         self.err(
@@ -300,7 +354,13 @@ impl Ctx {
         None
     }
 
-    fn glob(&mut self, n: &Node, pattern: &str, what: &str, literal_separator: bool) -> Option<GlobMatcher> {
+    fn glob(
+        &mut self,
+        n: &Node,
+        pattern: &str,
+        what: &str,
+        literal_separator: bool,
+    ) -> Option<GlobMatcher> {
         match GlobBuilder::new(pattern)
             .literal_separator(literal_separator)
             .backslash_escape(true)
@@ -326,19 +386,37 @@ impl Ctx {
             if matches!(v.kind, Kind::Null) {
                 continue; // `key:` or `key: null` leaves the default
             }
-            let what = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let what = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             match key.as_str() {
                 "fail_on" => r.fail_on = self.threshold(v, &what),
                 "min_confidence" => r.min_confidence = self.confidence(v, &what),
                 "ignore_unfixed" => r.ignore_unfixed = self.boolean(v, &what),
                 "suppressed_findings" => {
                     r.suppressed_findings = self
-                        .word(v, &what, &["ignore", "judge"], "secgate::policy::bad_value", "value")
-                        .map(|w| if w == "judge" { SuppressedMode::Judge } else { SuppressedMode::Ignore })
+                        .word(
+                            v,
+                            &what,
+                            &["ignore", "judge"],
+                            "secgate::policy::bad_value",
+                            "value",
+                        )
+                        .map(|w| {
+                            if w == "judge" {
+                                SuppressedMode::Judge
+                            } else {
+                                SuppressedMode::Ignore
+                            }
+                        })
                 }
                 "budgets" => {
                     for (sev, sk, sv) in self.map(v, &what, None) {
-                        let Some(s) = self.severity_word(sk, &what) else { continue };
+                        let Some(s) = self.severity_word(sk, &what) else {
+                            continue;
+                        };
                         let _ = sev;
                         if let Some(n) = self.uint(sv, &format!("{what}.{}", s.as_str())) {
                             r.budgets.insert(s, n);
@@ -354,7 +432,11 @@ impl Ctx {
     fn requirement(&mut self, n: &Node, i: usize) -> Option<Requirement> {
         let what = format!("require[{i}]");
         if !matches!(n.kind, Kind::Map(_)) {
-            self.wrong_type(n, &what, "a mapping such as `{category: sast}` or `{scanner: trivy}`");
+            self.wrong_type(
+                n,
+                &what,
+                "a mapping such as `{category: sast}` or `{scanner: trivy}`",
+            );
             return None;
         }
         let entries = self.map(n, &what, Some(REQUIRE_KEYS));
@@ -375,7 +457,11 @@ impl Ctx {
                     Some(t) => req.scanner = Some(t.to_ascii_lowercase()),
                     None => ok = false,
                 },
-                "allow_empty" => req.allow_empty = self.boolean(v, &format!("{what}.allow_empty")).unwrap_or(false),
+                "allow_empty" => {
+                    req.allow_empty = self
+                        .boolean(v, &format!("{what}.allow_empty"))
+                        .unwrap_or(false)
+                }
                 _ => {}
             }
         }
@@ -399,7 +485,11 @@ impl Ctx {
     fn exception(&mut self, n: &Node, i: usize) -> Option<Exception> {
         let what = format!("exceptions[{i}]");
         if !matches!(n.kind, Kind::Map(_)) {
-            self.wrong_type(n, &what, "a mapping with `id` or `fingerprint` and a `reason`");
+            self.wrong_type(
+                n,
+                &what,
+                "a mapping with `id` or `fingerprint` and a `reason`",
+            );
             return None;
         }
         let errors_before = self.error_count();
@@ -426,7 +516,11 @@ impl Ctx {
                     if let Some(fp) = self.string(v, &w) {
                         let fp = fp.to_ascii_lowercase();
                         let hex = fp.bytes().all(|b| b.is_ascii_hexdigit());
-                        if !hex || fp.len() < 12 || fp.len() > 64 || (fp.len() == 64 && fp.parse::<Fingerprint>().is_err()) {
+                        if !hex
+                            || fp.len() < 12
+                            || fp.len() > 64
+                            || (fp.len() == 64 && fp.parse::<Fingerprint>().is_err())
+                        {
                             self.err(
                                 "secgate::policy::bad_fingerprint",
                                 v,
@@ -491,7 +585,10 @@ impl Ctx {
                 n,
                 format!("`{what}` has no `reason`"),
                 "reason missing",
-                Some("every exception needs a reason (and may carry owner, ticket and expires)".into()),
+                Some(
+                    "every exception needs a reason (and may carry owner, ticket and expires)"
+                        .into(),
+                ),
             );
         }
         if !has("id") && !has("fingerprint") {
@@ -510,7 +607,10 @@ impl Ctx {
     }
 
     fn error_count(&self) -> usize {
-        self.diags.iter().filter(|d| d.level == DiagnosticLevel::Error).count()
+        self.diags
+            .iter()
+            .filter(|d| d.level == DiagnosticLevel::Error)
+            .count()
     }
 }
 
@@ -525,7 +625,10 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
     let root = match yaml::parse(text) {
         Ok(r) => r,
         Err(e) => {
-            let node = Node { kind: Kind::Null, pos: e.pos };
+            let node = Node {
+                kind: Kind::Null,
+                pos: e.pos,
+            };
             cx.err(
                 "secgate::policy::yaml",
                 &node,
@@ -533,7 +636,10 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
                 "here",
                 Some("check the indentation and quoting on this line".into()),
             );
-            return Err(PolicyError { file: name.to_string(), diagnostics: cx.diags });
+            return Err(PolicyError {
+                file: name.to_string(),
+                diagnostics: cx.diags,
+            });
         }
     };
     let mut policy = Policy {
@@ -581,12 +687,24 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
             }
             "categories" => {
                 for (name, k, rv) in cx.map(v, "categories", None) {
-                    let Some(c) = cx.category(k, &name, "categories") else { continue };
+                    let Some(c) = cx.category(k, &name, "categories") else {
+                        continue;
+                    };
                     let what = format!("categories.{c}");
                     let re = cx.map(rv, &what, Some(RULE_KEYS));
                     let rules = cx.rules(&re, &what);
-                    if policy.categories.insert(c.as_str().to_string(), rules).is_some() {
-                        cx.err("secgate::policy::duplicate_key", k, format!("category `{c}` is overridden twice"), "duplicate", None);
+                    if policy
+                        .categories
+                        .insert(c.as_str().to_string(), rules)
+                        .is_some()
+                    {
+                        cx.err(
+                            "secgate::policy::duplicate_key",
+                            k,
+                            format!("category `{c}` is overridden twice"),
+                            "duplicate",
+                            None,
+                        );
                     }
                 }
             }
@@ -597,7 +715,13 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
                     let re = cx.map(rv, &what, Some(RULE_KEYS));
                     let rules = cx.rules(&re, &what);
                     if policy.scanners.insert(id.clone(), rules).is_some() {
-                        cx.err("secgate::policy::duplicate_key", k, format!("scanner `{id}` is overridden twice"), "duplicate", None);
+                        cx.err(
+                            "secgate::policy::duplicate_key",
+                            k,
+                            format!("scanner `{id}` is overridden twice"),
+                            "duplicate",
+                            None,
+                        );
                     }
                 }
             }
@@ -618,7 +742,10 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
                     for (i, item) in items.iter().enumerate() {
                         if let Some(e) = cx.exception(item, i) {
                             // Second pass: the same matchers twice is a copy-paste slip.
-                            let key = format!("{:?}", (&e.id, &e.fingerprint, &e.paths, &e.package, &e.image));
+                            let key = format!(
+                                "{:?}",
+                                (&e.id, &e.fingerprint, &e.paths, &e.package, &e.image)
+                            );
                             if !seen.insert(key) {
                                 cx.push(
                                     DiagnosticLevel::Warning,
@@ -641,7 +768,10 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Policy, PolicyError> {
     }
     cx.diags.sort_by_key(|d| (d.line, d.column));
     if cx.error_count() > 0 {
-        return Err(PolicyError { file: name.to_string(), diagnostics: cx.diags });
+        return Err(PolicyError {
+            file: name.to_string(),
+            diagnostics: cx.diags,
+        });
     }
     policy.warnings = cx.diags;
     Ok(policy)

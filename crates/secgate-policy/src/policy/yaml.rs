@@ -192,13 +192,19 @@ mod tests {
     fn nodes_know_their_lines() {
         let text = "fail_on: high\nexceptions:\n  - id: CVE-2021-44228\n    expires: 2026-12-31\n    n: 3\n";
         let root = parse(text).unwrap();
-        let Kind::Map(entries) = &root.kind else { panic!("{root:?}") };
+        let Kind::Map(entries) = &root.kind else {
+            panic!("{root:?}")
+        };
         assert_eq!(entries[0].0.kind, Kind::Str("fail_on".into()));
         assert_eq!(entries[0].0.pos.line, 1);
         assert_eq!(entries[0].1.pos.line, 1);
         assert_eq!(&text[entries[0].1.pos.offset..][..4], "high");
-        let Kind::Seq(items) = &entries[1].1.kind else { panic!() };
-        let Kind::Map(ex) = &items[0].kind else { panic!() };
+        let Kind::Seq(items) = &entries[1].1.kind else {
+            panic!()
+        };
+        let Kind::Map(ex) = &items[0].kind else {
+            panic!()
+        };
         assert_eq!(ex[1].0.pos.line, 4);
         assert_eq!(ex[1].1.kind, Kind::Str("2026-12-31".into()));
         assert_eq!(ex[1].1.pos.column, 14);
