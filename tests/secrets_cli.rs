@@ -84,7 +84,7 @@ fn staged_rename_and_deletion() {
     let (line, token) = token_line(5);
     let body: String = (0..40).map(|i| format!("value_{i} = {i}\n")).collect();
     repo.write("old/name.py", format!("{body}{line}"));
-    repo.write("gone.py", format!("{line}"));
+    repo.write("gone.py", &line);
     repo.commit_all("base");
     // A pure rename adds nothing; a deletion adds nothing.
     std::fs::create_dir_all(repo.path().join("new")).unwrap();
@@ -329,7 +329,7 @@ fn range_charges_a_merge_only_with_its_own_lines() {
 fn history_reads_every_commit() {
     let repo = Repo::new();
     let (line, token) = token_line(14);
-    repo.write("a.py", format!("{line}"));
+    repo.write("a.py", &line);
     let leak = repo.commit_all("leak");
     repo.write("a.py", "fixed = True\n");
     repo.commit_all("remove it (too late)");
