@@ -42,26 +42,54 @@ const FAMILIES: &[(&str, &str, &str)] = &[
     ("github-pat", "GITHUB_TOKEN", "{gh:ghp_}"),
     ("github-oauth", "GH_OAUTH_TOKEN", "{gh:gho_}"),
     ("github-app", "GH_APP_TOKEN", "{gh:ghs_}"),
-    ("github-fine-grained", "GH_PAT", "github_pat_{an:22}_{an:59}"),
+    (
+        "github-fine-grained",
+        "GH_PAT",
+        "github_pat_{an:22}_{an:59}",
+    ),
     ("gitlab-pat", "GITLAB_TOKEN", "glpat-{url:20}"),
     ("gitlab-runner", "RUNNER_TOKEN", "glrt-{url:20}"),
     ("gitlab-deploy", "DEPLOY_TOKEN", "gldt-{url:20}"),
     ("aws-access-key-id", "AWS_ACCESS_KEY_ID", "AKIA{b32:16}"),
     ("aws-secret-key", "AWS_SECRET_ACCESS_KEY", "{b64:40}"),
     ("gcp-api-key", "GOOGLE_API_KEY", "AIza{url:35}"),
-    ("azure-client-secret", "AZURE_CLIENT_SECRET", "{an:3}8Q~{an:31}"),
+    (
+        "azure-client-secret",
+        "AZURE_CLIENT_SECRET",
+        "{an:3}8Q~{an:31}",
+    ),
     ("slack-bot", "SLACK_BOT_TOKEN", "xoxb-{d:12}-{d:13}-{an:24}"),
-    ("slack-webhook", "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T{up:10}/B{up:10}/{an:24}"),
-    ("discord-webhook", "DISCORD_WEBHOOK", "https://discord.com/api/webhooks/{d:18}/{url:68}"),
-    ("teams-webhook", "TEAMS_WEBHOOK", "https://acme.webhook.office.com/webhookb2/{uuid}@{uuid}/IncomingWebhook/{hex:32}/{uuid}"),
+    (
+        "slack-webhook",
+        "SLACK_WEBHOOK_URL",
+        "https://hooks.slack.com/services/T{up:10}/B{up:10}/{an:24}",
+    ),
+    (
+        "discord-webhook",
+        "DISCORD_WEBHOOK",
+        "https://discord.com/api/webhooks/{d:18}/{url:68}",
+    ),
+    (
+        "teams-webhook",
+        "TEAMS_WEBHOOK",
+        "https://acme.webhook.office.com/webhookb2/{uuid}@{uuid}/IncomingWebhook/{hex:32}/{uuid}",
+    ),
     ("stripe-secret", "STRIPE_SECRET_KEY", "sk_live_{an:24}"),
     ("square", "SQUARE_TOKEN", "sq0atp-{url:22}"),
-    ("braintree", "BRAINTREE_TOKEN", "access_token$production${lo:16}${hex:32}"),
+    (
+        "braintree",
+        "BRAINTREE_TOKEN",
+        "access_token$production${lo:16}${hex:32}",
+    ),
     ("sendgrid", "SENDGRID_API_KEY", "SG.{url:22}.{url:43}"),
     ("mailgun", "MAILGUN_API_KEY", "key-{hex:32}"),
     ("twilio", "TWILIO_API_KEY", "SK{hex:32}"),
     ("shopify", "SHOPIFY_TOKEN", "shpat_{hex:32}"),
-    ("openai", "OPENAI_API_KEY", "sk-proj-{url:58}T3BlbkFJ{url:58}"),
+    (
+        "openai",
+        "OPENAI_API_KEY",
+        "sk-proj-{url:58}T3BlbkFJ{url:58}",
+    ),
     ("anthropic", "ANTHROPIC_API_KEY", "sk-ant-api03-{url:93}AA"),
     ("huggingface", "HF_TOKEN", "hf_{al:34}"),
     ("npm", "NPM_TOKEN", "{gh:npm_}"),
@@ -88,12 +116,28 @@ const FAMILIES: &[(&str, &str, &str)] = &[
     ("generic-password", "DB_PASSWORD", "{pw}"),
     ("generic-api-key", "PAYMENTS_API_KEY", "{an:32}"),
     ("generic-secret", "CLIENT_SECRET", "{an:40}"),
-    ("postgres-url", "DATABASE_URL", "postgres://app:{pw}@db.internal:5432/app"),
-    ("mysql-url", "MYSQL_URL", "mysql://root:{pw}@mysql:3306/shop"),
-    ("mongodb-url", "MONGO_URI", "mongodb+srv://svc:{pw}@cluster0.abcde.mongodb.net/prod"),
+    (
+        "postgres-url",
+        "DATABASE_URL",
+        "postgres://app:{pw}@db.internal:5432/app",
+    ),
+    (
+        "mysql-url",
+        "MYSQL_URL",
+        "mysql://root:{pw}@mysql:3306/shop",
+    ),
+    (
+        "mongodb-url",
+        "MONGO_URI",
+        "mongodb+srv://svc:{pw}@cluster0.abcde.mongodb.net/prod",
+    ),
     ("redis-url", "REDIS_URL", "redis://:{pw}@cache:6379/0"),
     ("amqp-url", "BROKER_URL", "amqp://worker:{pw}@rabbit:5672/"),
-    ("basic-auth-url", "INDEX_URL", "https://deploy:{pw}@pypi.acme.io/simple"),
+    (
+        "basic-auth-url",
+        "INDEX_URL",
+        "https://deploy:{pw}@pypi.acme.io/simple",
+    ),
 ];
 
 /// Code contexts: a line holding `NAME` and `VALUE`, with the file extension.
@@ -114,12 +158,47 @@ const CONTEXTS: &[(&str, &str)] = &[
 
 fn filler(rng: &mut Rng, ext: &str) -> String {
     let lines: &[&str] = match ext {
-        "py" => &["import os", "def handler(event):", "    return {\"status\": 200}", "# configuration", "LOG_LEVEL = \"info\"", "TIMEOUT_SECONDS = 30"],
-        "js" | "ts" => &["import express from 'express';", "const app = express();", "app.listen(3000);", "// settings", "module.exports = { retries: 3 };"],
-        "go" => &["package main", "import \"fmt\"", "func main() {", "\tfmt.Println(\"ready\")", "}"],
-        "java" => &["package com.acme.app;", "public class Config {", "    private int retries = 3;", "}"],
-        "yaml" => &["service:", "  name: api", "  replicas: 2", "logging:", "  level: info"],
-        _ => &["# generated", "REGION=eu-west-1", "LOG_LEVEL=debug", "FEATURE_X=true"],
+        "py" => &[
+            "import os",
+            "def handler(event):",
+            "    return {\"status\": 200}",
+            "# configuration",
+            "LOG_LEVEL = \"info\"",
+            "TIMEOUT_SECONDS = 30",
+        ],
+        "js" | "ts" => &[
+            "import express from 'express';",
+            "const app = express();",
+            "app.listen(3000);",
+            "// settings",
+            "module.exports = { retries: 3 };",
+        ],
+        "go" => &[
+            "package main",
+            "import \"fmt\"",
+            "func main() {",
+            "\tfmt.Println(\"ready\")",
+            "}",
+        ],
+        "java" => &[
+            "package com.acme.app;",
+            "public class Config {",
+            "    private int retries = 3;",
+            "}",
+        ],
+        "yaml" => &[
+            "service:",
+            "  name: api",
+            "  replicas: 2",
+            "logging:",
+            "  level: info",
+        ],
+        _ => &[
+            "# generated",
+            "REGION=eu-west-1",
+            "LOG_LEVEL=debug",
+            "FEATURE_X=true",
+        ],
     };
     let mut s = String::new();
     for _ in 0..(2 + rng.below(4)) {
@@ -152,10 +231,17 @@ pub fn generate(seed: u64) -> Corpus {
                 var.to_string()
             };
             let mut content = filler(&mut rng, ext);
-            let line = push_line(&mut content, &ctx.replace("NAME", &name).replace("VALUE", &value));
+            let line = push_line(
+                &mut content,
+                &ctx.replace("NAME", &name).replace("VALUE", &value),
+            );
             content.push_str(&filler(&mut rng, ext));
             let path = format!("services/svc{}/{}/config{k}.{ext}", fi % 7, family);
-            c.planted.push(Planted { family, path: path.clone(), line });
+            c.planted.push(Planted {
+                family,
+                path: path.clone(),
+                line,
+            });
             c.files.push((path, content));
         }
     }
@@ -164,19 +250,38 @@ pub fn generate(seed: u64) -> Corpus {
         let (family, var, tpl) = FAMILIES[(i * 7) % FAMILIES.len()];
         let value = expand_with(tpl, &mut rng);
         let mut content = String::from("{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"metadata\": {},\n   \"source\": [\n    \"import requests\\n\",\n");
-        let line = push_line(&mut content, &format!("    \"{} = \\\"{}\\\"\\n\",", var.to_ascii_lowercase(), value.replace('"', "\\\"")));
+        let line = push_line(
+            &mut content,
+            &format!(
+                "    \"{} = \\\"{}\\\"\\n\",",
+                var.to_ascii_lowercase(),
+                value.replace('"', "\\\"")
+            ),
+        );
         content.push_str("    \"requests.get(URL)\"\n   ]\n  }\n ],\n \"metadata\": {\"kernelspec\": {\"name\": \"python3\"}},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n");
         let path = format!("notebooks/analysis{i}.ipynb");
-        c.planted.push(Planted { family, path: path.clone(), line });
+        c.planted.push(Planted {
+            family,
+            path: path.clone(),
+            line,
+        });
         c.files.push((path, content));
     }
     // 3. Key files.
     let keys: &[(&str, &str, &str)] = &[
         ("private-key-rsa", "{pem:RSA PRIVATE KEY}", "id_rsa"),
-        ("private-key-openssh", "{pem:OPENSSH PRIVATE KEY}", "id_ed25519"),
+        (
+            "private-key-openssh",
+            "{pem:OPENSSH PRIVATE KEY}",
+            "id_ed25519",
+        ),
         ("private-key-ec", "{pem:EC PRIVATE KEY}", "server.key"),
         ("private-key-pkcs8", "{pem:PRIVATE KEY}", "tls.key"),
-        ("private-key-pgp", "{pem:PGP PRIVATE KEY BLOCK}", "signing.asc"),
+        (
+            "private-key-pgp",
+            "{pem:PGP PRIVATE KEY BLOCK}",
+            "signing.asc",
+        ),
         ("private-key-putty", "{putty}", "deploy.ppk"),
     ];
     for i in 0..18 {
@@ -187,18 +292,37 @@ pub fn generate(seed: u64) -> Corpus {
         }
         let line = push_line(&mut content, &expand_with(tpl, &mut rng));
         let path = format!("deploy/keys/{i}/{name}");
-        c.planted.push(Planted { family, path: path.clone(), line });
+        c.planted.push(Planted {
+            family,
+            path: path.clone(),
+            line,
+        });
         c.files.push((path, content));
     }
     // 4. GCP service-account JSON: the key id and the escaped private key.
     for i in 0..4 {
-        let mut content = String::from("{\n  \"type\": \"service_account\",\n  \"project_id\": \"acme-prod\",\n");
-        let l1 = push_line(&mut content, &expand_with("  \"private_key_id\": \"{hex:40}\",", &mut rng));
-        let l2 = push_line(&mut content, &expand_with("  \"private_key\": \"{pemesc:PRIVATE KEY}\\n\",", &mut rng));
+        let mut content =
+            String::from("{\n  \"type\": \"service_account\",\n  \"project_id\": \"acme-prod\",\n");
+        let l1 = push_line(
+            &mut content,
+            &expand_with("  \"private_key_id\": \"{hex:40}\",", &mut rng),
+        );
+        let l2 = push_line(
+            &mut content,
+            &expand_with("  \"private_key\": \"{pemesc:PRIVATE KEY}\\n\",", &mut rng),
+        );
         content.push_str("  \"client_email\": \"ci@acme-prod.iam.gserviceaccount.com\"\n}\n");
         let path = format!("infra/gcp/sa-{i}.json");
-        c.planted.push(Planted { family: "gcp-service-account", path: path.clone(), line: l1 });
-        c.planted.push(Planted { family: "private-key-pkcs8", path: path.clone(), line: l2 });
+        c.planted.push(Planted {
+            family: "gcp-service-account",
+            path: path.clone(),
+            line: l1,
+        });
+        c.planted.push(Planted {
+            family: "private-key-pkcs8",
+            path: path.clone(),
+            line: l2,
+        });
         c.files.push((path, content));
     }
     // 5. Kubernetes Secrets with base64 data.
@@ -206,18 +330,36 @@ pub fn generate(seed: u64) -> Corpus {
         let (family, var, tpl) = FAMILIES[(i * 5 + 3) % FAMILIES.len()];
         let value = expand_with(tpl, &mut rng);
         let mut content = format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{i}\n  namespace: prod\ntype: Opaque\ndata:\n  username: {}\n", base64(b"app"));
-        let line = push_line(&mut content, &format!("  {}: {}", var.to_ascii_lowercase(), base64(value.as_bytes())));
+        let line = push_line(
+            &mut content,
+            &format!(
+                "  {}: {}",
+                var.to_ascii_lowercase(),
+                base64(value.as_bytes())
+            ),
+        );
         let path = format!("k8s/overlays/prod/secret-{i}.yaml");
-        c.planted.push(Planted { family, path: path.clone(), line });
+        c.planted.push(Planted {
+            family,
+            path: path.clone(),
+            line,
+        });
         c.files.push((path, content));
     }
     // 6. docker config.json auths.
     for i in 0..8 {
         let mut content = String::from("{\n  \"auths\": {\n    \"registry.acme.io\": {\n");
-        let line = push_line(&mut content, &expand_with("      \"auth\": \"{basic}\"", &mut rng));
+        let line = push_line(
+            &mut content,
+            &expand_with("      \"auth\": \"{basic}\"", &mut rng),
+        );
         content.push_str("    }\n  }\n}\n");
         let path = format!("ci/docker-{i}/config.json");
-        c.planted.push(Planted { family: "docker-config-auth", path: path.clone(), line });
+        c.planted.push(Planted {
+            family: "docker-config-auth",
+            path: path.clone(),
+            line,
+        });
         c.files.push((path, content));
     }
     // 7. Connection strings in application configs.
@@ -233,7 +375,11 @@ pub fn generate(seed: u64) -> Corpus {
         let line = push_line(&mut content, &expand_with(tpl, &mut rng));
         content.push_str(" }\n}\n");
         let path = format!("dotnet/App{i}/appsettings.Production.json");
-        c.planted.push(Planted { family, path: path.clone(), line });
+        c.planted.push(Planted {
+            family,
+            path: path.clone(),
+            line,
+        });
         c.files.push((path, content));
     }
     // 8. Hard negatives, spread over realistic files.
@@ -245,18 +391,64 @@ pub fn generate(seed: u64) -> Corpus {
         *n += 1;
     };
     for _ in 0..20 {
-        add(expand_with("    \"integrity\": \"sha512-{b64:86}==\",", &mut rng), &mut neg, &mut n);
-        add(expand_with("github.com/acme/lib{d:2} v1.{d:1}.0 h1:{b64:43}=", &mut rng), &mut neg, &mut n);
-        add(expand_with("checksum = \"{hex:64}\"", &mut rng), &mut neg, &mut n);
-        add(expand_with("request_id = \"{uuid}\"", &mut rng), &mut neg, &mut n);
-        add(expand_with("api_key_id: {uuid}", &mut rng), &mut neg, &mut n);
+        add(
+            expand_with("    \"integrity\": \"sha512-{b64:86}==\",", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("github.com/acme/lib{d:2} v1.{d:1}.0 h1:{b64:43}=", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("checksum = \"{hex:64}\"", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("request_id = \"{uuid}\"", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("api_key_id: {uuid}", &mut rng),
+            &mut neg,
+            &mut n,
+        );
         add(expand_with("commit: {hex:40}", &mut rng), &mut neg, &mut n);
         add(expand_with("<script src=\"/app.js\" integrity=\"sha384-{b64:64}\" crossorigin=\"anonymous\"></script>", &mut rng), &mut neg, &mut n);
-        add(expand_with("  background: url(data:image/png;base64,iVBORw0KGgo{b64:600});", &mut rng), &mut neg, &mut n);
-        add(expand_with("FROM python:3.12@sha256:{hex:64}", &mut rng), &mut neg, &mut n);
-        add(expand_with("STRIPE_PUBLISHABLE_KEY=pk_live_{an:24}", &mut rng), &mut neg, &mut n);
-        add(expand_with("GITHUB_TOKEN={ghbad:ghp_}", &mut rng), &mut neg, &mut n);
-        add(expand_with("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{b64:43} dev@laptop", &mut rng), &mut neg, &mut n);
+        add(
+            expand_with(
+                "  background: url(data:image/png;base64,iVBORw0KGgo{b64:600});",
+                &mut rng,
+            ),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("FROM python:3.12@sha256:{hex:64}", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("STRIPE_PUBLISHABLE_KEY=pk_live_{an:24}", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with("GITHUB_TOKEN={ghbad:ghp_}", &mut rng),
+            &mut neg,
+            &mut n,
+        );
+        add(
+            expand_with(
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{b64:43} dev@laptop",
+                &mut rng,
+            ),
+            &mut neg,
+            &mut n,
+        );
     }
     let fixed = [
         "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
@@ -309,14 +501,20 @@ pub fn generate(seed: u64) -> Corpus {
     // Minified code: one very long line with keyword-like assignments.
     let mut min = String::from("!function(e){var t={};");
     for _ in 0..80 {
-        min.push_str(&expand_with("e.{low:6}=\"{an:24}\",e.token=\"{an:12}\";", &mut rng));
+        min.push_str(&expand_with(
+            "e.{low:6}=\"{an:24}\",e.token=\"{an:12}\";",
+            &mut rng,
+        ));
     }
     min.push_str("}(window);\n");
     c.files.push(("web/dist/app.min.js".to_string(), min));
     n += 1;
     // Public keys and certificates.
     for i in 0..4 {
-        let content = expand_with("{pem:PUBLIC KEY}\n{pem:CERTIFICATE}\n{pem:PGP PUBLIC KEY BLOCK}\n", &mut rng);
+        let content = expand_with(
+            "{pem:PUBLIC KEY}\n{pem:CERTIFICATE}\n{pem:PGP PUBLIC KEY BLOCK}\n",
+            &mut rng,
+        );
         c.files.push((format!("deploy/public/{i}.pem"), content));
         n += 3;
     }
@@ -326,7 +524,8 @@ pub fn generate(seed: u64) -> Corpus {
         base64(b"changeme"),
         base64(b"${API_KEY}")
     );
-    c.files.push(("k8s/base/secret-sample.yaml".to_string(), content));
+    c.files
+        .push(("k8s/base/secret-sample.yaml".to_string(), content));
     n += 2;
     c.negatives = n;
     c

@@ -75,7 +75,10 @@ const GENERIC_STOPWORDS: &[&str] = &[
 
 /// Whether `secret` is a known example or a placeholder (any rule).
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if DOCUMENTED_EXAMPLES.iter().any(|e| memmem::find(secret, e.as_bytes()).is_some()) {
+    if DOCUMENTED_EXAMPLES
+        .iter()
+        .any(|e| memmem::find(secret, e.as_bytes()).is_some())
+    {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
@@ -110,13 +113,24 @@ pub fn is_template_reference(v: &[u8]) -> bool {
         return true;
     }
     let starts = |p: &[u8]| v.starts_with(p);
-    if starts(b"$") || starts(b"{{") || starts(b"<") || starts(b"%(") || starts(b"#{") || starts(b"@{") {
+    if starts(b"$")
+        || starts(b"{{")
+        || starts(b"<")
+        || starts(b"%(")
+        || starts(b"#{")
+        || starts(b"@{")
+    {
         return true;
     }
-    if memmem::find(v, b"${").is_some() || memmem::find(v, b"{{").is_some() || memmem::find(v, b"$(").is_some() {
+    if memmem::find(v, b"${").is_some()
+        || memmem::find(v, b"{{").is_some()
+        || memmem::find(v, b"$(").is_some()
+    {
         return true;
     }
-    if v.len() > 2 && ((v[0] == b'%' && v[v.len() - 1] == b'%') || (v[0] == b'@' && v[v.len() - 1] == b'@')) {
+    if v.len() > 2
+        && ((v[0] == b'%' && v[v.len() - 1] == b'%') || (v[0] == b'@' && v[v.len() - 1] == b'@'))
+    {
         return true;
     }
     false
@@ -181,7 +195,12 @@ pub fn is_generic_false_positive(v: &[u8], quoted: bool) -> bool {
         }
     }
     // Lock-file integrity and module hashes.
-    if lower.starts_with(b"sha1-") || lower.starts_with(b"sha256-") || lower.starts_with(b"sha384-") || lower.starts_with(b"sha512-") || lower.starts_with(b"h1:") {
+    if lower.starts_with(b"sha1-")
+        || lower.starts_with(b"sha256-")
+        || lower.starts_with(b"sha384-")
+        || lower.starts_with(b"sha512-")
+        || lower.starts_with(b"h1:")
+    {
         return true;
     }
     if lower.starts_with(b"data:") {

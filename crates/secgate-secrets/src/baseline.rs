@@ -159,6 +159,10 @@ impl Baseline {
     }
 
     fn reindex(&mut self) {
-        self.index = self.findings.iter().map(|e| e.fingerprint.clone()).collect();
+        self.index = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.clone())
+            .collect();
     }
 }

@@ -20,6 +20,9 @@
 //! `data:` are decoded and scanned as `key=value` text, and hits are reported at
 //! the encoded value's line and column.
 
+// `ConfigError` carries the YAML source (cold path).
+#![allow(clippy::result_large_err)]
+
 use crate::allow::{has_inline_allow, is_generic_false_positive, is_placeholder};
 use crate::checksum::has_valid_crc32_suffix;
 use crate::config::{locate, Config, ConfigError};
@@ -43,6 +46,9 @@ pub struct Engine {
     rules: Vec<Rule>,
     secret_groups: Vec<Option<usize>>,
     ac: AhoCorasick,
+    /// The same keywords as one regex alternation: the regex crate's literal
+    /// search finds candidate lines about 3x faster than the automaton.
+    prefilter: Regex,
     kw_rules: Vec<Vec<u16>>,
     always: Vec<u16>,
     allow_paths: Option<GlobSet>,
@@ -124,7 +130,13 @@ impl Engine {
                         name: name.to_string(),
                         line,
                         column,
-                        message: e.to_string().lines().last().unwrap_or("").trim().to_string(),
+                        message: e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string(),
                         src: config.source(),
                         span,
                     }
@@ -197,7 +209,13 @@ impl Engine {
                         name: name.to_string(),
                         line,
                         column,
-                        message: e.to_string().lines().last().unwrap_or("").trim().to_string(),
+                        message: e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string(),
                         src: config.source(),
                         span,
                     }
@@ -250,12 +268,19 @@ impl Engine {
             .match_kind(MatchKind::Standard)
             .build(&keywords)
             .expect("keyword automaton builds");
+        let alternation: Vec<String> = keywords.iter().map(|k| regex::escape(k)).collect();
+        let prefilter = regex::bytes::RegexBuilder::new(&alternation.join("|"))
+            .unicode(false)
+            .size_limit(50 << 20)
+            .build()
+            .expect("keyword alternation builds");
         let secret_groups = rules.iter().map(|r| r.secret_group_index()).collect();
         let any_rule_paths = rules.iter().any(|r| r.paths.is_some());
         Engine {
             rules,
             secret_groups,
             ac,
+            prefilter,
             kw_rules,
             always,
             allow_paths,
@@ -352,12 +377,21 @@ impl Engine {
             let line_end = memchr::memchr(b'\n', &content[line_start..])
                 .map(|i| line_start + i)
                 .unwrap_or(content.len());
-            self.scan_line(content, &lower, line_start, line_end, path_ok.as_deref(), raws, &mut vetoes, 0);
+            self.scan_line(
+                content,
+                &lower,
+                line_start,
+                line_end,
+                path_ok.as_deref(),
+                raws,
+                &mut vetoes,
+                0,
+            );
             line_end
         };
         if self.always.is_empty() {
             let mut skip_to = 0usize;
-            for m in self.ac.find_iter(&lower) {
+            for m in self.prefilter.find_iter(&lower) {
                 if m.start() < skip_to {
                     continue;
                 }
@@ -427,6 +461,10 @@ impl Engine {
                 line_end
             };
             let hay = &content[line_start..hay_end];
+            // The lazy DFA answers "no match" fast; capture groups cost more.
+            if !rule.regex.is_match(hay) {
+                continue;
+            }
             for caps in rule.regex.captures_iter(hay) {
                 let whole = caps.get(0).expect("group 0");
                 if whole.start() > line_len {
@@ -450,7 +488,11 @@ impl Engine {
                 }
                 if !self.accept(rule, secret, quoted) {
                     if !generic {
-                        vetoes.push(Veto { start, end, all: false });
+                        vetoes.push(Veto {
+                            start,
+                            end,
+                            all: false,
+                        });
                     }
                     continue;
                 }
@@ -566,9 +608,9 @@ impl Engine {
                     }
                     if v.len() >= 8 {
                         if let Some(decoded) = decode_base64(v) {
-                            let printable = decoded
-                                .iter()
-                                .all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b));
+                            let printable = decoded.iter().all(|&b| {
+                                b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b)
+                            });
                             if printable {
                                 let mut synth = key.to_vec();
                                 synth.push(b'=');
@@ -576,7 +618,11 @@ impl Engine {
                                 synth.push(b'\n');
                                 let v_off = v.as_ptr() as usize - content.as_ptr() as usize;
                                 self.scan_decoded(&synth, path_ok, v_off, v_off + v.len(), raws);
-                                vetoes.push(Veto { start: v_off, end: v_off + v.len(), all: true });
+                                vetoes.push(Veto {
+                                    start: v_off,
+                                    end: v_off + v.len(),
+                                    all: true,
+                                });
                             }
                         }
                     }
@@ -586,20 +632,41 @@ impl Engine {
         }
     }
 
-    fn scan_decoded(&self, synth: &[u8], path_ok: Option<&[bool]>, at: usize, at_end: usize, raws: &mut Vec<Raw>) {
+    fn scan_decoded(
+        &self,
+        synth: &[u8],
+        path_ok: Option<&[bool]>,
+        at: usize,
+        at_end: usize,
+        raws: &mut Vec<Raw>,
+    ) {
         let lower = synth.to_ascii_lowercase();
         let mut inner = Vec::new();
         let mut inner_vetoes = Vec::new();
         let mut s = 0;
         while s < synth.len() {
-            let e = memchr::memchr(b'\n', &synth[s..]).map(|i| s + i).unwrap_or(synth.len());
+            let e = memchr::memchr(b'\n', &synth[s..])
+                .map(|i| s + i)
+                .unwrap_or(synth.len());
             if self.ac.find(&lower[s..e]).is_some() || !self.always.is_empty() {
-                self.scan_line(synth, &lower, s, e, path_ok, &mut inner, &mut inner_vetoes, 0);
+                self.scan_line(
+                    synth,
+                    &lower,
+                    s,
+                    e,
+                    path_ok,
+                    &mut inner,
+                    &mut inner_vetoes,
+                    0,
+                );
             }
             s = e + 1;
         }
         for r in inner {
-            if raws.iter().any(|x| x.start < at_end && at < x.end && x.rule == r.rule) {
+            if raws
+                .iter()
+                .any(|x| x.start < at_end && at < x.end && x.rule == r.rule)
+            {
                 continue;
             }
             raws.push(Raw {
@@ -614,13 +681,19 @@ impl Engine {
 
     /// Turns raw offsets into hits with line and column; drops overlaps.
     fn resolve(&self, path: &str, content: &[u8], first_line: u32, mut raws: Vec<Raw>) -> Vec<Hit> {
-        raws.sort_by(|a, b| a.start.cmp(&b.start).then(b.prio.cmp(&a.prio)).then(a.rule.cmp(&b.rule)));
+        raws.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.prio.cmp(&a.prio))
+                .then(a.rule.cmp(&b.rule))
+        });
         let mut kept: Vec<Raw> = Vec::with_capacity(raws.len());
         for r in raws {
             if let Some(k) = kept.last() {
                 if r.start < k.end && k.start < r.end {
                     // Overlap: keep the decoded (k8s) hit, else the more specific rule.
-                    let better = (r.prio, std::cmp::Reverse(r.rule)) > (k.prio, std::cmp::Reverse(k.rule));
+                    let better =
+                        (r.prio, std::cmp::Reverse(r.rule)) > (k.prio, std::cmp::Reverse(k.rule));
                     if better {
                         kept.pop();
                         kept.push(r);
@@ -657,8 +730,15 @@ fn is_template(v: &[u8]) -> bool {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map(|i| i + 1).unwrap_or(s);
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map(|i| i + 1)
+        .unwrap_or(s);
     &b[s..e.max(s)]
 }
 
@@ -667,7 +747,10 @@ fn normalise_path(p: &str) -> &str {
     p.strip_prefix('/').unwrap_or(p)
 }
 
-fn build_globs(config: &Config, globs: &[serde_saphyr::Spanned<String>]) -> Result<GlobSet, ConfigError> {
+fn build_globs(
+    config: &Config,
+    globs: &[serde_saphyr::Spanned<String>],
+) -> Result<GlobSet, ConfigError> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         let pat = g.value.trim();
@@ -720,7 +803,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -70,11 +70,22 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub(crate) fn new(rule: &Rule, path: &str, line: u32, column: u32, end_column: u32, secret: &[u8]) -> Hit {
+    pub(crate) fn new(
+        rule: &Rule,
+        path: &str,
+        line: u32,
+        column: u32,
+        end_column: u32,
+        secret: &[u8],
+    ) -> Hit {
         let secret_sha256 = engine::sha256_hex(secret);
         let fingerprint = format!("{}:{}", rule.id, &secret_sha256[..16]);
         let redacted = match rule.prefix.as_deref() {
-            Some(p) if !p.is_empty() && secret.starts_with(p.as_bytes()) && secret.len() >= p.len() + 8 => {
+            Some(p)
+                if !p.is_empty()
+                    && secret.starts_with(p.as_bytes())
+                    && secret.len() >= p.len() + 8 =>
+            {
                 format!("{p}…")
             }
             _ => "****".to_string(),

@@ -24,7 +24,11 @@ fn planted_secrets_recall_and_precision() {
         let bytes = std::fs::read(dir.path().join(path)).unwrap();
         hits.extend(engine.scan(path, &bytes));
     }
-    let planted: BTreeSet<(String, u32)> = corpus.planted.iter().map(|p| (p.path.clone(), p.line)).collect();
+    let planted: BTreeSet<(String, u32)> = corpus
+        .planted
+        .iter()
+        .map(|p| (p.path.clone(), p.line))
+        .collect();
     let found: BTreeSet<(String, u32)> = hits.iter().map(|h| (h.path.clone(), h.line)).collect();
 
     let mut misses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -33,7 +37,10 @@ fn planted_secrets_recall_and_precision() {
         if found.contains(&(p.path.clone(), p.line)) {
             tp += 1;
         } else {
-            misses.entry(p.family).or_default().push(format!("{}:{}", p.path, p.line));
+            misses
+                .entry(p.family)
+                .or_default()
+                .push(format!("{}:{}", p.path, p.line));
         }
     }
     let false_positives: Vec<String> = hits
@@ -67,9 +74,21 @@ fn planted_secrets_recall_and_precision() {
             let _ = content;
         }
     }
-    assert!(corpus.planted.len() >= 290, "only {} planted", corpus.planted.len());
+    assert!(
+        corpus.planted.len() >= 290,
+        "only {} planted",
+        corpus.planted.len()
+    );
     assert!(families.len() >= 40, "only {} families", families.len());
-    assert!(corpus.negatives >= 300, "only {} hard negatives", corpus.negatives);
+    assert!(
+        corpus.negatives >= 300,
+        "only {} hard negatives",
+        corpus.negatives
+    );
     assert!(recall >= 0.95, "recall {:.1}% < 95%", recall * 100.0);
-    assert!(precision >= 0.98, "precision {:.1}% < 98%", precision * 100.0);
+    assert!(
+        precision >= 0.98,
+        "precision {:.1}% < 98%",
+        precision * 100.0
+    );
 }

@@ -11,19 +11,33 @@ const SEEDS: u64 = 8;
 
 #[test]
 fn at_least_150_rules_with_unique_ids() {
-    assert!(BUILTIN.len() >= 150, "only {} built-in rules", BUILTIN.len());
+    assert!(
+        BUILTIN.len() >= 150,
+        "only {} built-in rules",
+        BUILTIN.len()
+    );
     let mut ids = BTreeSet::new();
     for r in BUILTIN {
         assert!(ids.insert(r.id), "duplicate rule id {}", r.id);
         assert!(
-            r.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            r.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "rule id {} is not kebab-case",
             r.id
         );
         assert!(!r.description.is_empty(), "{} has no description", r.id);
-        assert!(!r.keywords.is_empty(), "{} has no keyword for the prefilter", r.id);
+        assert!(
+            !r.keywords.is_empty(),
+            "{} has no keyword for the prefilter",
+            r.id
+        );
         for k in r.keywords {
-            assert_eq!(*k, k.to_ascii_lowercase(), "{}: keyword {k} must be lowercase", r.id);
+            assert_eq!(
+                *k,
+                k.to_ascii_lowercase(),
+                "{}: keyword {k} must be lowercase",
+                r.id
+            );
         }
     }
 }
@@ -35,7 +49,10 @@ fn every_rule_has_both_samples() {
         .filter(|r| r.tp.is_empty() || r.tn.is_empty())
         .map(|r| r.id)
         .collect();
-    assert!(missing.is_empty(), "rules without a true-positive and a true-negative sample: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without a true-positive and a true-negative sample: {missing:?}"
+    );
 }
 
 #[test]
@@ -65,12 +82,20 @@ fn true_positives_are_found_by_their_rule() {
                 // The hit never carries the secret.
                 for h in &hits {
                     assert!(h.redacted.ends_with('…') || h.redacted == "****");
-                    assert_eq!(h.fingerprint, format!("{}:{}", h.rule_id, &h.secret_sha256[..16]));
+                    assert_eq!(
+                        h.fingerprint,
+                        format!("{}:{}", h.rule_id, &h.secret_sha256[..16])
+                    );
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} true positives missed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} true positives missed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -89,5 +114,30 @@ fn true_negatives_are_not_reported_by_their_rule() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} true negatives reported:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} true negatives reported:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn docs_list_every_rule() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/secrets-rules.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/secrets-rules.md");
+    let missing: Vec<&str> = BUILTIN
+        .iter()
+        .filter(|r| !doc.contains(&format!("| `{}` |", r.id)))
+        .map(|r| r.id)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules missing from docs/secrets-rules.md: {missing:?}"
+    );
+    assert!(
+        doc.contains(&format!("ships {} built-in rules", BUILTIN.len())),
+        "docs/secrets-rules.md must state the rule count ({})",
+        BUILTIN.len()
+    );
 }

@@ -8,6 +8,19 @@ use super::{RuleDef, RuleKind, Validator};
 
 /// A token with a literal prefix, bounded on both sides by non-alphanumerics.
 macro_rules! tok {
+    ($id:literal, $desc:literal, [$($kw:literal),+], $prefix:literal, $re:literal, [$($tp:literal),+], [$($tn:literal),+] $(, $f:ident : $v:expr)*) => {
+        RuleDef {
+            id: $id,
+            description: $desc,
+            keywords: &[$($kw),+],
+            regex: concat!("(?:\\A|[^A-Za-z0-9_])(", $re, ")(?:[^A-Za-z0-9]|\\z)"),
+            prefix: Some($prefix),
+            tp: &[$($tp),+],
+            tn: &[$($tn),+],
+            $($f: $v,)*
+            ..RuleDef::BASE
+        }
+    };
     ($id:literal, $desc:literal, $kw:literal, $prefix:literal, $re:literal, [$($tp:literal),+], [$($tn:literal),+] $(, $f:ident : $v:expr)*) => {
         RuleDef {
             id: $id,
@@ -55,7 +68,6 @@ macro_rules! raw {
         }
     };
 }
-
 
 /// Every built-in rule. Specific rules come first: when a specific and a generic
 /// rule match the same text, the specific one is reported.
@@ -233,9 +245,9 @@ pub static BUILTIN: &[RuleDef] = &[
     ctx!("mattermost-token", "Mattermost access token", ["mattermost"], "mattermost", "[a-z0-9]{26}",
         ["MATTERMOST_TOKEN={lo:26}"], ["MATTERMOST_TOKEN={lo:10}"], entropy: Some(3.5)),
     // ---------------------------------------------------------------- payments
-    tok!("stripe-secret-key", "Stripe secret key", "sk_", "sk_", "sk_(?:live|test)_[A-Za-z0-9]{24,247}",
+    tok!("stripe-secret-key", "Stripe secret key", ["sk_live_", "sk_test_"], "sk_", "sk_(?:live|test)_[A-Za-z0-9]{24,247}",
         ["Stripe.api_key = \"sk_live_{an:24}\"", "STRIPE_KEY=sk_test_{an:99}"], ["pk_live_{an:24}", "sk_live_{an:8}"]),
-    tok!("stripe-restricted-key", "Stripe restricted key", "rk_", "rk_", "rk_(?:live|test)_[A-Za-z0-9]{24,247}",
+    tok!("stripe-restricted-key", "Stripe restricted key", ["rk_live_", "rk_test_"], "rk_", "rk_(?:live|test)_[A-Za-z0-9]{24,247}",
         ["rk_live_{an:24}"], ["rk_live_{an:8}"]),
     tok!("stripe-webhook-secret", "Stripe webhook signing secret", "whsec_", "whsec_", "whsec_[A-Za-z0-9]{32,64}",
         ["STRIPE_WEBHOOK_SECRET=whsec_{an:32}"], ["whsec_{an:8}"]),
@@ -272,7 +284,7 @@ pub static BUILTIN: &[RuleDef] = &[
         ["SENDGRID_API_KEY=SG.{url:22}.{url:43}"], ["SG.{url:22}"]),
     ctx!("mailgun-api-key", "Mailgun API key", ["mailgun"], "mailgun", "key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}",
         ["MAILGUN_API_KEY=key-{hex:32}", "mailgun_key: {hex:32}-{hex:8}-{hex:8}"], ["MAILGUN_API_KEY=key-{hex:10}"]),
-    ctx!("mailchimp-api-key", "Mailchimp API key", ["mailchimp", "-us"], "mailchimp|mc_?api", "[0-9a-f]{32}-us[0-9]{1,2}",
+    ctx!("mailchimp-api-key", "Mailchimp API key", ["mailchimp", "mc_api"], "mailchimp|mc_?api", "[0-9a-f]{32}-us[0-9]{1,2}",
         ["MAILCHIMP_API_KEY={hex:32}-us12"], ["MAILCHIMP_API_KEY={hex:10}-us12"]),
     tok!("sendinblue-api-key", "Brevo (Sendinblue) API key", "xkeysib-", "xkeysib-", "xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}",
         ["xkeysib-{hex:64}-{an:16}"], ["xkeysib-{hex:10}"]),
@@ -295,7 +307,7 @@ pub static BUILTIN: &[RuleDef] = &[
         ["shppa_{hex:32}"], ["shppa_{hex:10}"]),
     tok!("shopify-shared-secret", "Shopify shared secret", "shpss_", "shpss_", "shpss_[a-fA-F0-9]{32}",
         ["shpss_{hex:32}"], ["shpss_{hex:10}"]),
-    tok!("airtable-pat", "Airtable personal access token", "pat", "pat", "pat[A-Za-z0-9]{14}\\.[0-9a-f]{64}",
+    tok!("airtable-pat", "Airtable personal access token", "airtable", "pat", "pat[A-Za-z0-9]{14}\\.[0-9a-f]{64}",
         ["AIRTABLE_TOKEN=pat{an:14}.{hex:64}"], ["pat{an:14}.{hex:10}"]),
     ctx!("airtable-api-key", "Airtable legacy API key", ["airtable"], "airtable", "key[A-Za-z0-9]{14}",
         ["AIRTABLE_API_KEY=key{an:14}"], ["AIRTABLE_API_KEY=key{an:4}"]),
@@ -361,7 +373,7 @@ pub static BUILTIN: &[RuleDef] = &[
         ["INTERCOM_ACCESS_TOKEN={url:59}="], ["INTERCOM_ACCESS_TOKEN={url:20}"], entropy: Some(4.0)),
     tok!("linear-api-key", "Linear API key", "lin_api_", "lin_api_", "lin_api_[A-Za-z0-9]{40}",
         ["LINEAR_API_KEY=lin_api_{an:40}"], ["lin_api_{an:10}"]),
-    ctx!("lob-api-key", "Lob API key", ["lob"], "lob[A-Za-z0-9_.\\-]{0,20}(?:key|secret)", "(?:live|test)_[a-f0-9]{35}",
+    ctx!("lob-api-key", "Lob API key", ["lob_"], "lob[A-Za-z0-9_.\\-]{0,20}(?:key|secret)", "(?:live|test)_[a-f0-9]{35}",
         ["LOB_API_KEY=live_{hex:35}"], ["LOB_API_KEY=live_{hex:10}"]),
     tok!("mapbox-secret-token", "Mapbox secret access token", "sk.eyj", "sk.", "sk\\.eyJ[A-Za-z0-9_\\-]{20,200}\\.[A-Za-z0-9_\\-]{20,30}",
         ["MAPBOX_TOKEN=sk.eyJ1Ijoi{url:30}.{url:22}"], ["pk.eyJ1Ijoi{url:30}.{url:22}"]),
@@ -397,7 +409,7 @@ pub static BUILTIN: &[RuleDef] = &[
         ["SENTRY_AUTH_TOKEN=sntrys_eyJ{an:120}"], ["sntrys_eyJ{an:10}"]),
     tok!("sentry-user-token", "Sentry user auth token", "sntryu_", "sntryu_", "sntryu_[a-f0-9]{64}",
         ["SENTRY_AUTH_TOKEN=sntryu_{hex:64}"], ["sntryu_{hex:8}"]),
-    tok!("sonarqube-token", "SonarQube / SonarCloud token", "sq", "sq", "sq[pau]_[a-f0-9]{40}",
+    tok!("sonarqube-token", "SonarQube / SonarCloud token", ["sqp_", "sqa_", "squ_"], "sq", "sq[pau]_[a-f0-9]{40}",
         ["SONAR_TOKEN=squ_{hex:40}"], ["squ_{hex:10}"]),
     ctx!("sonar-legacy-token", "SonarQube legacy token", ["sonar"], "sonar[A-Za-z0-9_.\\-]{0,20}(?:token|login)", "[a-f0-9]{40}",
         ["SONAR_TOKEN={hex:40}"], ["SONAR_HOST={hex:10}"], entropy: Some(3.2)),
@@ -465,7 +477,7 @@ pub static BUILTIN: &[RuleDef] = &[
         ["SEGMENT_TOKEN=sgp_{an:64}"], ["sgp_{an:8}"]),
     tok!("pinecone-api-key", "Pinecone API key", "pcsk_", "pcsk_", "pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{60,70}",
         ["PINECONE_API_KEY=pcsk_{an:6}_{an:63}"], ["pcsk_{an:6}"]),
-    tok!("honeycomb-api-key", "Honeycomb ingest/configuration key", "hc", "hc", "hc[abi]ik_[0-9a-z]{58}",
+    tok!("honeycomb-api-key", "Honeycomb ingest/configuration key", ["hcaik_", "hcbik_", "hciik_"], "hc", "hc[abi]ik_[0-9a-z]{58}",
         ["HONEYCOMB_API_KEY=hcaik_{lo:58}"], ["hcaik_{lo:8}"]),
     // ---------------------------------------------------------------- AI
     raw!("openai-api-key", "OpenAI API key", ["t3blbkfj"],

@@ -76,9 +76,7 @@ pub struct Rule {
 impl Rule {
     /// Index of the `secret` named group, if the regex has one.
     pub(crate) fn secret_group_index(&self) -> Option<usize> {
-        self.regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
+        self.regex.capture_names().position(|n| n == Some("secret"))
     }
 }
 
@@ -128,7 +126,11 @@ impl RuleDef {
         Ok(Rule {
             id: self.id.to_string(),
             description: self.description.to_string(),
-            keywords: self.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+            keywords: self
+                .keywords
+                .iter()
+                .map(|k| k.to_ascii_lowercase())
+                .collect(),
             regex: regex::bytes::RegexBuilder::new(self.regex)
                 .unicode(false)
                 .size_limit(50 << 20)

@@ -74,7 +74,11 @@ const PW: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 pub fn base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -185,7 +189,15 @@ pub fn expand_with(template: &str, rng: &mut Rng) -> String {
                 let bad: String = sum
                     .bytes()
                     .map(|b| if b == b'z' { 'A' } else { (b + 1) as char })
-                    .map(|c| if c == ':' { 'A' } else if c == '[' { 'a' } else { c })
+                    .map(|c| {
+                        if c == ':' {
+                            'A'
+                        } else if c == '[' {
+                            'a'
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
                 format!("{head}{bad}")
             }

@@ -1,0 +1,223 @@
+//! Engine behaviour beyond single rules: line mode, inline allow, config
+//! errors located in the YAML, ignore file and baseline semantics, Kubernetes
+//! Secret decoding, long lines, redaction.
+
+use secgate_secrets::rules::sample::{base64, expand};
+use secgate_secrets::{Baseline, Config, ConfigError, Engine, IgnoreFile};
+
+fn gh(seed: u64) -> String {
+    expand("{gh:ghp_}", seed)
+}
+
+#[test]
+fn whole_file_positions_are_one_based_and_exact() {
+    let t = gh(1);
+    let text = format!("a\nbb\n  token = \"{t}\"\n");
+    let hits = Engine::builtin().scan("x.py", text.as_bytes());
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        (hits[0].line, hits[0].column, hits[0].end_column),
+        (3, 12, 12 + 40)
+    );
+    assert_eq!(hits[0].redacted, "ghp_…");
+}
+
+#[test]
+fn scan_lines_reports_the_given_line_numbers_and_joins_blocks() {
+    let t = gh(2);
+    let pem = expand("{pem:RSA PRIVATE KEY}", 3);
+    let line = format!("X={t}");
+    let mut lines: Vec<(u32, &[u8])> = vec![(41, line.as_bytes())];
+    let pem_lines: Vec<&str> = pem.lines().collect();
+    for (i, l) in pem_lines.iter().enumerate() {
+        lines.push((100 + i as u32, l.as_bytes()));
+    }
+    let hits = Engine::builtin().scan_lines("k", lines);
+    let got: Vec<(String, u32)> = hits.iter().map(|h| (h.rule_id.clone(), h.line)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("github-pat".to_string(), 41),
+            ("private-key-rsa".to_string(), 100)
+        ]
+    );
+}
+
+#[test]
+fn inline_allow_suppresses_only_that_line() {
+    let text = format!(
+        "a = '{}'  # secgate:allow test fixture\nb = '{}'\n",
+        gh(4),
+        gh(5)
+    );
+    let hits = Engine::builtin().scan("x.py", text.as_bytes());
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].line, 2);
+}
+
+#[test]
+fn ignore_file_follows_the_secret_not_the_line() {
+    let engine = Engine::builtin();
+    let (a, b) = (gh(6), gh(7));
+    let first = engine.scan("x.env", format!("T={a}\n").as_bytes());
+    let ignore =
+        IgnoreFile::parse(&format!("{}  # rotated 2024-05\n", first[0].fingerprint)).unwrap();
+    // Moved down and renamed: still ignored.
+    let moved = engine.scan("y.env", format!("\n\nT={a}\n").as_bytes());
+    assert!(ignore.contains(&moved[0]));
+    // A new secret on the ignored line: reported.
+    let new = engine.scan("x.env", format!("T={b}\n").as_bytes());
+    assert!(!ignore.contains(&new[0]));
+    let err = IgnoreFile::parse("github-pat:123\n").unwrap_err();
+    assert_eq!(err.line, 1);
+}
+
+#[test]
+fn baseline_round_trips_and_rejects_garbage() {
+    let engine = Engine::builtin();
+    let hits = engine.scan("old.env", format!("A={}\nB={}\n", gh(8), gh(9)).as_bytes());
+    let b = Baseline::from_hits(&hits);
+    let text = b.save();
+    assert!(
+        !text.contains(&gh(8)),
+        "the baseline must not hold the secret"
+    );
+    let back = Baseline::load(&text, "baseline.json").unwrap();
+    assert!(hits.iter().all(|h| back.contains(h)));
+    let other = engine.scan("old.env", format!("C={}\n", gh(10)).as_bytes());
+    assert!(!back.contains(&other[0]));
+    let err = Baseline::load(
+        "{\"version\": 1, \"findings\": [{\"fingerprint\": \"nope\"}]}",
+        "b.json",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not a fingerprint"));
+    let err = Baseline::load("{", "b.json").unwrap_err();
+    assert!(err.to_string().starts_with("b.json:1:"));
+}
+
+#[test]
+fn config_rules_disable_and_allowlists_apply() {
+    let cfg = Config::from_yaml(
+        "rules:\n  - id: acme-token\n    regex: '(?P<secret>acme_[a-z0-9]{24})'\n    keywords: [acme_]\n    paths: ['src/**']\ndisable: [generic-password]\nallow:\n  paths: ['fixtures/']\n  regexes: ['^ghp_0']\n  stopwords: [localdev]\nmax_file_size: 1000\n",
+        "cfg.yml",
+    )
+    .unwrap();
+    let e = Engine::new(&cfg).unwrap();
+    assert_eq!(e.max_file_size(), 1000);
+    assert_eq!(e.rules()[0].id, "acme-token");
+    let tok = "acme_0123456789abcdefghijklmn";
+    assert_eq!(e.scan("src/a.rs", tok.as_bytes())[0].rule_id, "acme-token");
+    assert!(
+        e.scan("docs/a.md", tok.as_bytes()).is_empty(),
+        "rule paths restrict"
+    );
+    assert!(e
+        .scan("fixtures/keys/a.env", format!("T={}", gh(11)).as_bytes())
+        .is_empty());
+    assert!(e.is_path_allowed("./fixtures/x"));
+    assert!(
+        e.scan("a.env", b"password = \"Xk8#mQ2v9LpZ\"").is_empty(),
+        "disabled rule"
+    );
+    assert!(
+        Engine::builtin()
+            .scan("a.env", b"password = \"Xk8#mQ2v9LpZ\"")
+            .len()
+            == 1
+    );
+}
+
+#[test]
+fn config_errors_are_located() {
+    let cases: &[(&str, &str, usize)] = &[
+        (
+            "rules:\n  - id: x\n    regex: '(unclosed'\n",
+            "invalid regex",
+            3,
+        ),
+        ("disable: [github-pta]\n", "did you mean", 1),
+        ("allow:\n  paths: ['a/[b']\n", "invalid glob", 2),
+        ("rulez: []\n", "", 1),
+        (
+            "rules:\n  - id: github-pat\n    regex: 'x'\n",
+            "already used",
+            2,
+        ),
+    ];
+    for (yaml, needle, line) in cases {
+        let err = Config::from_yaml(yaml, "c.yml").unwrap_err();
+        let text = format!("{err}");
+        let help = miette::Diagnostic::help(&err)
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(
+            text.starts_with(&format!("c.yml:{line}:")),
+            "{yaml:?}: {text}"
+        );
+        assert!(
+            text.contains(needle) || help.contains(needle),
+            "{yaml:?}: {text} / {help}"
+        );
+        assert!(matches!(
+            err,
+            ConfigError::Syntax { .. }
+                | ConfigError::Regex { .. }
+                | ConfigError::Glob { .. }
+                | ConfigError::RuleId { .. }
+        ));
+    }
+}
+
+#[test]
+fn kubernetes_secret_data_is_decoded() {
+    let pw = expand("{pw}", 12);
+    let text = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  DB_PASSWORD: {}\n  token: {}\n  placeholder: {}\n",
+        base64(pw.as_bytes()),
+        base64(gh(13).as_bytes()),
+        base64(b"changeme")
+    );
+    let hits = Engine::builtin().scan("k8s/secret.yaml", text.as_bytes());
+    let got: Vec<(&str, u32, u32)> = hits
+        .iter()
+        .map(|h| (h.rule_id.as_str(), h.line, h.column))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("generic-password", 6, 16), ("github-pat", 7, 10)]
+    );
+    // The fingerprint is the decoded secret's: the same token in plain text has the same one.
+    let plain = Engine::builtin().scan("a.env", format!("T={}", gh(13)).as_bytes());
+    assert_eq!(plain[0].fingerprint, hits[1].fingerprint);
+}
+
+#[test]
+fn long_minified_lines_keep_specific_rules_only() {
+    let mut line = String::from("!function(){");
+    for i in 0..200 {
+        line.push_str(&format!("var password{i}=\"Xk8#mQ2v9LpZ{i}\";"));
+    }
+    line.push_str(&format!("var t=\"{}\";}}", gh(14)));
+    let hits = Engine::builtin().scan("app.min.js", line.as_bytes());
+    assert_eq!(
+        hits.iter().map(|h| h.rule_id.as_str()).collect::<Vec<_>>(),
+        vec!["github-pat"]
+    );
+}
+
+#[test]
+fn finding_carries_no_secret() {
+    let t = gh(15);
+    let hits = Engine::builtin().scan("a.env", format!("T={t}").as_bytes());
+    let f = hits[0].to_finding();
+    let json = serde_json::to_string(&f).unwrap();
+    assert!(!json.contains(&t[4..]));
+    assert_eq!(f.severity, secgate_core::Severity::Critical);
+    assert_eq!(f.category, secgate_core::Category::SecretDetection);
+    assert_eq!(f.rule_id.as_deref(), Some("github-pat"));
+    assert!(matches!(
+        f.location,
+        secgate_core::Location::Secret { line: Some(1), .. }
+    ));
+}
