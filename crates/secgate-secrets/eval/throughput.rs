@@ -50,6 +50,11 @@ fn main() {
             let hits = engine.scan(p, b);
             n += hits.len();
             if round == 0 {
+                if std::env::var_os("SECGATE_SHOW_HITS").is_some() {
+                    for h in &hits {
+                        eprintln!("{} {}", h.location(), h.rule_id);
+                    }
+                }
                 for h in hits {
                     *per_rule.entry(h.rule_id).or_default() += 1;
                 }

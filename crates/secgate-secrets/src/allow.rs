@@ -185,6 +185,26 @@ pub fn is_generic_false_positive(v: &[u8], quoted: bool) -> bool {
         return true;
     }
     if !quoted {
+        // Paths and types in code: `crate::T`, `a->b`, `_private_name`, `snake_case_9`.
+        if memmem::find(v, b"::").is_some()
+            || memmem::find(v, b"->").is_some()
+            || v.starts_with(b"_")
+        {
+            return true;
+        }
+        // snake_case or SCREAMING_CASE identifiers: every `_` segment one case, or digits.
+        if v.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            && v.contains(&b'_')
+            && v.split(|&b| b == b'_').all(|seg| {
+                seg.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    || seg
+                        .iter()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            })
+        {
+            return true;
+        }
         // Unquoted values ending a call or an index are code.
         if v.ends_with(b"()") || v.contains(&b'(') {
             return true;
