@@ -43,7 +43,11 @@ fn main() -> ExitCode {
         "{path}: {} report, {} findings, scan {}",
         report.format,
         report.findings.len(),
-        if report.status.succeeded() { "succeeded" } else { "FAILED" }
+        if report.status.succeeded() {
+            "succeeded"
+        } else {
+            "FAILED"
+        }
     );
     for f in report
         .findings

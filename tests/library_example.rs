@@ -34,13 +34,28 @@ fn run(args: &[&str]) -> (i32, String, String) {
 fn reads_filters_and_prints_a_trivy_report() {
     let (code, out, err) = run(&["examples/reports/trivy-image.json", "high"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("examples/reports/trivy-image.json: trivy report, 4 findings, scan succeeded"), "{out}");
+    assert!(
+        out.starts_with(
+            "examples/reports/trivy-image.json: trivy report, 4 findings, scan succeeded"
+        ),
+        "{out}"
+    );
     // Fixable findings at or above high: the critical libssl3 one and the high werkzeug one;
     // the unfixed low and the medium are filtered out.
     let lines: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines.iter().any(|l| l.starts_with("critical") && l.contains("CVE-2024-5535") && l.contains("3.1.6-r0")), "{out}");
-    assert!(lines.iter().any(|l| l.starts_with("high") && l.contains("CVE-2024-34069")), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("critical")
+            && l.contains("CVE-2024-5535")
+            && l.contains("3.1.6-r0")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("high") && l.contains("CVE-2024-34069")),
+        "{out}"
+    );
 }
 
 #[test]
