@@ -3,7 +3,8 @@
 use crate::{io_fail, Fail};
 use secgate_policy::render;
 use secgate_policy::Verdict;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// An output format.
@@ -97,77 +98,155 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
     Ok(out)
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
+/// The buffer of every file output: big enough that a 300 MB output costs a
+/// few hundred `write` calls, small enough not to matter next to the verdict.
+const BUF: usize = 1 << 20;
+
+/// Creates `path` (and its parent directories) for writing.
+fn create(path: &Path) -> Result<BufWriter<File>, Fail> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| io_fail(format!("cannot create {}", parent.display()), e))?;
     }
-    let mut f = std::fs::File::create(path)
-        .map_err(|e| io_fail(format!("cannot write {}", path.display()), e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.flush())
-        .map_err(|e| io_fail(format!("cannot write {}", path.display()), e))
+    let f =
+        File::create(path).map_err(|e| io_fail(format!("cannot write {}", path.display()), e))?;
+    Ok(BufWriter::with_capacity(BUF, f))
 }
 
-fn emit(path: &Option<PathBuf>, text: &[u8]) -> Result<(), Fail> {
+/// Writes one output to `path` (`None`: stdout) with `write`, which streams
+/// into a buffered writer; the file is flushed and its errors (a full disk)
+/// reported with the path.
+fn emit_with(
+    path: &Option<PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Fail> {
     match path {
-        Some(p) => write_file(p, text),
+        Some(p) => {
+            let mut w = create(p)?;
+            write(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| io_fail(format!("cannot write {}", p.display()), e))
+        }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text)
-                .and_then(|_| out.flush())
+            let mut w = BufWriter::with_capacity(BUF, std::io::stdout().lock());
+            write(&mut w)
+                .and_then(|_| w.flush())
                 .map_err(|e| io_fail("cannot write to stdout".into(), e))
         }
     }
 }
 
-fn pretty(v: &serde_json::Value) -> Vec<u8> {
-    let mut b = Vec::with_capacity(1 << 16);
-    // Serialising a Value into memory cannot fail.
-    let _ = serde_json::to_writer_pretty(&mut b, v);
-    b.push(b'\n');
-    b
+/// A JSON output: streamed item by item (compact), except to a terminal,
+/// where a person reads it (indented).
+fn emit_json(
+    path: &Option<PathBuf>,
+    stream: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    value: impl FnOnce() -> serde_json::Value,
+) -> Result<(), Fail> {
+    if path.is_none() && std::io::stdout().is_terminal() {
+        return emit_with(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &value())?;
+            w.write_all(b"\n")
+        });
+    }
+    emit_with(path, |w| {
+        stream(&mut *w)?;
+        w.write_all(b"\n")
+    })
 }
 
-/// Renders and writes every output.
+/// Writes one output.
+fn write_one(
+    s: &Spec,
+    v: &Verdict,
+    project_dir: Option<&Path>,
+    term: &render::TerminalOptions,
+    now: render::Timestamp,
+) -> Result<(), Fail> {
+    match s.kind {
+        Kind::Text => {
+            let mut o = *term;
+            if s.path.is_some() {
+                o.color = false;
+            }
+            emit_with(&s.path, |w| w.write_all(render::terminal(v, &o).as_bytes()))
+        }
+        Kind::Json => emit_json(&s.path, |w| render::write_json(w, v), || render::json(v)),
+        Kind::CodeQuality => emit_json(
+            &s.path,
+            |w| render::write_code_quality(w, v, project_dir),
+            || render::code_quality(v, project_dir),
+        ),
+        Kind::Sarif => emit_json(&s.path, |w| render::write_sarif(w, v), || render::sarif(v)),
+        Kind::Junit => emit_with(&s.path, |w| w.write_all(render::junit(v).as_bytes())),
+        Kind::Markdown => emit_with(&s.path, |w| w.write_all(render::markdown(v).as_bytes())),
+        Kind::Dotenv => emit_with(&s.path, |w| w.write_all(render::dotenv(v).as_bytes())),
+        Kind::Gitlab => {
+            let dir = s.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            render::write_gitlab_security_reports(v, now, &dir)
+                .map(|_| ())
+                .map_err(|e| {
+                    io_fail(
+                        format!("cannot write the GitLab reports into {}", dir.display()),
+                        e,
+                    )
+                })
+        }
+    }
+}
+
+/// How much work an output is, roughly (bytes per finding), to balance threads.
+fn weight(k: Kind) -> u32 {
+    match k {
+        Kind::Json | Kind::Sarif | Kind::Gitlab => 3,
+        Kind::CodeQuality | Kind::Junit => 2,
+        Kind::Text | Kind::Markdown | Kind::Dotenv => 1,
+    }
+}
+
+/// Renders and writes every output. Outputs are independent renderings of
+/// the same verdict, so they are written concurrently: one thread per output,
+/// heaviest first (the OS shares the cores; each streams through its own
+/// buffer, so memory stays one buffer per output). With `SECGATE_TIMINGS=1`
+/// each output's time goes to stderr.
 pub fn write_all(
     specs: &[Spec],
     v: &Verdict,
     project_dir: Option<&Path>,
     term: &render::TerminalOptions,
 ) -> Result<(), Fail> {
-    let mut printed_text = false;
-    for s in specs {
-        match s.kind {
-            Kind::Text => {
-                let mut o = *term;
-                if s.path.is_some() {
-                    o.color = false;
-                }
-                emit(&s.path, render::terminal(v, &o).as_bytes())?;
-                printed_text = true;
-            }
-            Kind::Json => emit(&s.path, &pretty(&render::json(v)))?,
-            Kind::CodeQuality => emit(&s.path, &pretty(&render::code_quality(v, project_dir)))?,
-            Kind::Junit => emit(&s.path, render::junit(v).as_bytes())?,
-            Kind::Sarif => emit(&s.path, &pretty(&render::sarif(v)))?,
-            Kind::Markdown => emit(&s.path, render::markdown(v).as_bytes())?,
-            Kind::Dotenv => emit(&s.path, render::dotenv(v).as_bytes())?,
-            Kind::Gitlab => {
-                let dir = s.path.clone().unwrap_or_else(|| PathBuf::from("."));
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| io_fail(format!("cannot create {}", dir.display()), e))?;
-                for (cat, report) in render::gitlab_security_reports(v) {
-                    write_file(
-                        &dir.join(render::gitlab_report_file_name(&cat)),
-                        &pretty(&report),
-                    )?;
-                }
-            }
-        }
+    let now = render::Timestamp::now();
+    let mut order: Vec<(usize, &Spec)> = specs.iter().enumerate().collect();
+    order.sort_by_key(|(_, s)| std::cmp::Reverse(weight(s.kind)));
+    let mut results: Vec<(usize, Result<(), Fail>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = order
+            .iter()
+            .map(|&(i, s)| {
+                std::thread::Builder::new()
+                    .name(format!("output-{:?}", s.kind))
+                    .spawn_scoped(scope, move || {
+                        let t = crate::timings::Timer::start();
+                        let r = write_one(s, v, project_dir, term, now);
+                        t.done(&format!("output {:?}", s.kind));
+                        (i, r)
+                    })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(e) => (0, Err(io_fail("cannot start an output thread".into(), e))),
+            })
+            .collect()
+    });
+    // The first failure in the order the outputs were given.
+    results.sort_by_key(|(i, _)| *i);
+    for (_, r) in results {
+        r?;
     }
     // The summary always reaches a person: on stderr when stdout carries a machine format.
-    if !printed_text {
+    if !specs.iter().any(|s| s.kind == Kind::Text) {
         let stdout_taken = specs
             .iter()
             .any(|s| s.path.is_none() && s.kind != Kind::Gitlab);

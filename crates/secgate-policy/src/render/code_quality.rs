@@ -114,7 +114,7 @@ pub fn write_code_quality<W: Write>(
     v: &Verdict,
     project_dir: Option<&Path>,
 ) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, w);
+    let mut w = BufWriter::with_capacity(super::stream::BUF, w);
     write_array(&mut w, entries(v, project_dir))?;
     w.flush()
 }

@@ -214,7 +214,7 @@ impl Prepared<'_> {
     }
 
     fn write<W: Write>(&self, w: W) -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 16, w);
+        let mut w = BufWriter::with_capacity(super::stream::BUF, w);
         let mut o = ObjectWriter::begin(&mut w)?;
         o.field("version", GITLAB_SCHEMA_VERSION)?;
         o.field("schema", &self.schema)?;
@@ -293,8 +293,11 @@ pub fn write_gitlab_security_reports(
     let mut written = Vec::new();
     for (kind, items, scanners) in verdict_kinds(v) {
         let path = dir.join(gitlab_report_file_name(&kind));
-        let file = std::fs::File::create(&path)?;
-        prepare(&kind, &items, &scanners, now).write(file)?;
+        let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let file = std::fs::File::create(&path).map_err(at)?;
+        prepare(&kind, &items, &scanners, now)
+            .write(file)
+            .map_err(at)?;
         written.push(path);
     }
     Ok(written)

@@ -38,7 +38,7 @@ pub fn json(v: &Verdict) -> Value {
 /// Writes [`json()`] to `w` (compact JSON), one finding at a time: for big
 /// verdicts, much faster and smaller in memory than building the value.
 pub fn write_json<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, w);
+    let mut w = BufWriter::with_capacity(super::stream::BUF, w);
     let mut o = ObjectWriter::begin(&mut w)?;
     o.field("schema_version", &JSON_SCHEMA_VERSION)?;
     o.field("tool", &tool())?;

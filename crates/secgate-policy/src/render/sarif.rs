@@ -108,7 +108,7 @@ fn run_properties() -> Value {
 }
 
 fn write_log<W: Write>(w: W, items: &[(&Finding, Option<&Outcome>)]) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 16, w);
+    let mut w = BufWriter::with_capacity(super::stream::BUF, w);
     let mut o = ObjectWriter::begin(&mut w)?;
     o.field("$schema", SARIF_SCHEMA)?;
     o.field("version", "2.1.0")?;

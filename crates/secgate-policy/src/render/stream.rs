@@ -4,6 +4,11 @@
 use serde::Serialize;
 use std::io::{self, Write};
 
+/// The buffer of the streaming writers: 1 MiB, so that a 300 MB output is a
+/// few hundred `write` calls (and a caller's own buffer of the same size is
+/// bypassed rather than copied into).
+pub(crate) const BUF: usize = 1 << 20;
+
 /// Writes one JSON object, field by field.
 pub(crate) struct ObjectWriter<W: Write> {
     w: W,
