@@ -28,7 +28,7 @@ use crate::checksum::has_valid_crc32_suffix;
 use crate::config::{locate, Config, ConfigError};
 use crate::entropy::shannon;
 use crate::rules::builtin::BUILTIN;
-use crate::rules::{Rule, RuleKind, Validator, GENERIC_MAX_LINE};
+use crate::rules::{LazyRegex, Rule, RuleKind, Validator, GENERIC_MAX_LINE};
 use crate::Hit;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -44,7 +44,6 @@ const MULTILINE_WINDOW: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct Engine {
     rules: Vec<Rule>,
-    secret_groups: Vec<Option<usize>>,
     ac: AhoCorasick,
     /// The same keywords as one regex alternation: the regex crate's literal
     /// search finds candidate lines about 3x faster than the automaton.
@@ -153,7 +152,7 @@ impl Engine {
                     .clone()
                     .unwrap_or_else(|| format!("Secret matching configured rule {id}")),
                 keywords: cr.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
-                regex,
+                regex: LazyRegex::compiled(regex),
                 entropy: cr.entropy,
                 validator: Validator::None,
                 kind: if cr.regex.value.contains("\\n") {
@@ -191,7 +190,8 @@ impl Engine {
             if disabled.contains(&def.id) {
                 continue;
             }
-            rules.push(def.compile().expect("built-in rule regexes compile"));
+            // Compiled on first use: most processes need a few rules only.
+            rules.push(def.lazy());
         }
         let allow_paths = if config.allow.paths.is_empty() {
             None
@@ -274,11 +274,9 @@ impl Engine {
             .size_limit(50 << 20)
             .build()
             .expect("keyword alternation builds");
-        let secret_groups = rules.iter().map(|r| r.secret_group_index()).collect();
         let any_rule_paths = rules.iter().any(|r| r.paths.is_some());
         Engine {
             rules,
-            secret_groups,
             ac,
             prefilter,
             kw_rules,
@@ -462,15 +460,16 @@ impl Engine {
             };
             let hay = &content[line_start..hay_end];
             // The lazy DFA answers "no match" fast; capture groups cost more.
-            if !rule.regex.is_match(hay) {
+            let regex = rule.regex.get();
+            if !regex.is_match(hay) {
                 continue;
             }
-            for caps in rule.regex.captures_iter(hay) {
+            for caps in regex.captures_iter(hay) {
                 let whole = caps.get(0).expect("group 0");
                 if whole.start() > line_len {
                     break;
                 }
-                let m = match self.secret_groups[ri] {
+                let m = match rule.regex.secret_group() {
                     Some(g) => caps.get(g),
                     None => (1..caps.len()).find_map(|g| caps.get(g)),
                 }
@@ -855,4 +854,37 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Building the engine compiles no rule regex; scanning a line compiles
+    /// only the rules whose keywords it holds (the hook's startup cost).
+    #[test]
+    fn rule_regexes_compile_on_first_use_only() {
+        let e = Engine::builtin();
+        assert!(e.rules().len() >= 150);
+        assert_eq!(
+            e.rules().iter().filter(|r| r.regex.is_compiled()).count(),
+            0
+        );
+        assert!(e.scan("a.rs", b"fn main() { let x = 1; }\n").is_empty());
+        assert_eq!(
+            e.rules().iter().filter(|r| r.regex.is_compiled()).count(),
+            0
+        );
+        let hits = e.scan("a.env", b"AWS_ACCESS_KEY_ID=AKIAQ5R2TZ7W3XYJ4N6P\n");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule_id, "aws-access-key-id");
+        let compiled: Vec<&str> = e
+            .rules()
+            .iter()
+            .filter(|r| r.regex.is_compiled())
+            .map(|r| r.id.as_str())
+            .collect();
+        assert!(compiled.contains(&"aws-access-key-id"), "{compiled:?}");
+        assert!(compiled.len() <= 5, "compiled too many: {compiled:?}");
+    }
 }

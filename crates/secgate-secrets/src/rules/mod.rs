@@ -15,6 +15,7 @@ pub mod sample;
 
 use globset::GlobSet;
 use regex::bytes::Regex;
+use std::sync::OnceLock;
 
 /// How a rule's matches are found and filtered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +58,8 @@ pub struct Rule {
     pub description: String,
     /// Lowercase keywords; a line must contain one (case-insensitively) for the rule to run.
     pub keywords: Vec<String>,
-    /// The regex (bytes, ASCII).
-    pub regex: Regex,
+    /// The regex (bytes, ASCII), compiled on first use.
+    pub regex: LazyRegex,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     pub entropy: Option<f32>,
     /// Extra validation.
@@ -73,10 +74,76 @@ pub struct Rule {
     pub builtin: bool,
 }
 
-impl Rule {
+/// A rule's regex, compiled the first time a line needs it: a process that
+/// scans a few lines (the pre-commit hook) compiles only the rules whose
+/// keywords occur there, not all of them.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    source: &'static str,
+    cell: OnceLock<Compiled>,
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
+    regex: Regex,
+    secret_group: Option<usize>,
+}
+
+impl Compiled {
+    fn new(regex: Regex) -> Compiled {
+        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        Compiled {
+            regex,
+            secret_group,
+        }
+    }
+}
+
+/// The one way rule regexes are built: bytes, ASCII (Unicode off).
+pub(crate) fn build_regex(source: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(source)
+        .unicode(false)
+        .size_limit(50 << 20)
+        .build()
+}
+
+impl LazyRegex {
+    /// A regex compiled on first use. `source` must compile (built-in rules
+    /// are all compiled by the rules test); a failure panics at first use.
+    pub fn lazy(source: &'static str) -> LazyRegex {
+        LazyRegex {
+            source,
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// An already compiled regex (configured rules, checked when loaded).
+    pub fn compiled(regex: Regex) -> LazyRegex {
+        LazyRegex {
+            source: "",
+            cell: OnceLock::from(Compiled::new(regex)),
+        }
+    }
+
+    fn compiled_ref(&self) -> &Compiled {
+        self.cell.get_or_init(|| {
+            Compiled::new(build_regex(self.source).expect("built-in rule regexes compile"))
+        })
+    }
+
+    /// The compiled regex (compiling it now if needed).
+    pub fn get(&self) -> &Regex {
+        &self.compiled_ref().regex
+    }
+
+    /// Whether it has been compiled yet.
+    pub fn is_compiled(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
     /// Index of the `secret` named group, if the regex has one.
-    pub(crate) fn secret_group_index(&self) -> Option<usize> {
-        self.regex.capture_names().position(|n| n == Some("secret"))
+    pub(crate) fn secret_group(&self) -> Option<usize> {
+        self.compiled_ref().secret_group
     }
 }
 
@@ -120,10 +187,17 @@ impl RuleDef {
         tn: &[],
     };
 
-    /// Compiles the definition. Built-in regexes are tested, so this only fails
-    /// on a programming error (reported by the rules test).
+    /// Compiles the definition now. Built-in regexes are tested, so this only
+    /// fails on a programming error (reported by the rules test).
     pub fn compile(&self) -> Result<Rule, regex::Error> {
-        Ok(Rule {
+        let mut rule = self.lazy();
+        rule.regex = LazyRegex::compiled(build_regex(self.regex)?);
+        Ok(rule)
+    }
+
+    /// The rule with its regex compiled on first use (what the engine holds).
+    pub fn lazy(&self) -> Rule {
+        Rule {
             id: self.id.to_string(),
             description: self.description.to_string(),
             keywords: self
@@ -131,16 +205,13 @@ impl RuleDef {
                 .iter()
                 .map(|k| k.to_ascii_lowercase())
                 .collect(),
-            regex: regex::bytes::RegexBuilder::new(self.regex)
-                .unicode(false)
-                .size_limit(50 << 20)
-                .build()?,
+            regex: LazyRegex::lazy(self.regex),
             entropy: self.entropy,
             validator: self.validator,
             kind: self.kind,
             prefix: self.prefix.map(str::to_string),
             paths: None,
             builtin: true,
-        })
+        }
     }
 }
