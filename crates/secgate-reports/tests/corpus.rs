@@ -18,7 +18,7 @@
 
 use secgate_reports::{parse_with, Category, Format, ParseError, ParseOptions};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FOLDERS: &[&str] = &[
     "gitlab-sast",
@@ -32,31 +32,8 @@ const FOLDERS: &[&str] = &[
     "gitleaks",
 ];
 
-fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("SECGATE_CORPUS") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            assert!(
-                p.is_dir(),
-                "SECGATE_CORPUS is set to {} but that folder does not exist",
-                p.display()
-            );
-            Some(p)
-        }
-        None => {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "corpus not found at {} and SECGATE_CORPUS unset: skipped",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
+mod common;
+use common::corpus_dir;
 
 #[derive(Debug)]
 struct Expect {

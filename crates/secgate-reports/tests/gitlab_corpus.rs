@@ -3,33 +3,10 @@
 
 use secgate_core::{Category, Confidence, Identifier, Location, Report};
 use secgate_reports::{parse, parse_with, ParseError, ParseOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("SECGATE_CORPUS") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            assert!(
-                p.is_dir(),
-                "SECGATE_CORPUS is set to {} but that folder does not exist",
-                p.display()
-            );
-            Some(p)
-        }
-        None => {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "corpus not found at {} and SECGATE_CORPUS unset: skipped",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
+mod common;
+use common::corpus_dir;
 
 fn read(dir: &Path, rel: &str) -> Vec<u8> {
     std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

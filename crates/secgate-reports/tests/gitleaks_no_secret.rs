@@ -5,35 +5,10 @@
 
 use secgate_reports::{parse_with, Format, ParseOptions};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The corpus folder: `SECGATE_CORPUS` (which must exist when set), else
-/// `../shared/corpus` from the workspace root (skipped when absent).
-fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("SECGATE_CORPUS") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            assert!(
-                p.is_dir(),
-                "SECGATE_CORPUS is set to {} but that folder does not exist",
-                p.display()
-            );
-            Some(p)
-        }
-        None => {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "corpus not found at {} and SECGATE_CORPUS unset: skipped",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
+mod common;
+use common::corpus_dir;
 
 /// Every string under one of `keys`, anywhere in the value.
 fn collect(v: &Value, keys: &[&str], out: &mut Vec<String>) {

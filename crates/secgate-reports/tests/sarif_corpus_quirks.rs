@@ -3,33 +3,9 @@
 
 use secgate_core::{Category, Identifier, Location, ScanStatus, Severity};
 use secgate_reports::{parse, Report};
-use std::path::{Path, PathBuf};
 
-fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("SECGATE_CORPUS") {
-        Some(p) => {
-            let p = PathBuf::from(p);
-            assert!(
-                p.is_dir(),
-                "SECGATE_CORPUS is set to {} but that folder does not exist",
-                p.display()
-            );
-            Some(p)
-        }
-        None => {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-            if p.is_dir() {
-                Some(p)
-            } else {
-                eprintln!(
-                    "corpus not found at {} and SECGATE_CORPUS unset: skipped",
-                    p.display()
-                );
-                None
-            }
-        }
-    }
-}
+mod common;
+use common::corpus_dir;
 
 fn load(rel: &str) -> Option<Report> {
     let dir = corpus_dir()?;
