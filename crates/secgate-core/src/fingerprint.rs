@@ -161,17 +161,20 @@ impl<'de> Deserialize<'de> for Fingerprint {
 
 /// Normalises a path for fingerprints: `\` to `/`, no leading `./` or `/`.
 pub fn normalize_path(path: &str) -> String {
-    let mut p = path.trim().replace('\\', "/");
+    path_part(path).into_owned()
+}
+
+/// Removes leading `./` and `/` segments.
+fn strip_leading(mut t: &str) -> &str {
     loop {
-        if let Some(rest) = p.strip_prefix("./") {
-            p = rest.to_string();
-        } else if let Some(rest) = p.strip_prefix('/') {
-            p = rest.to_string();
+        if let Some(rest) = t.strip_prefix("./") {
+            t = rest;
+        } else if let Some(rest) = t.strip_prefix('/') {
+            t = rest;
         } else {
-            break;
+            return t;
         }
     }
-    p
 }
 
 /// Normalises an image reference for fingerprints: no Trivy `" (alpine 3.10.2)"`
@@ -227,19 +230,10 @@ fn lower(s: &str) -> Cow<'_, str> {
 fn path_part(p: &str) -> Cow<'_, str> {
     let t = p.trim();
     if t.contains('\\') {
-        return Cow::Owned(normalize_path(t));
+        Cow::Owned(strip_leading(&t.replace('\\', "/")).to_string())
+    } else {
+        Cow::Borrowed(strip_leading(t))
     }
-    let mut t = t;
-    loop {
-        if let Some(rest) = t.strip_prefix("./") {
-            t = rest;
-        } else if let Some(rest) = t.strip_prefix('/') {
-            t = rest;
-        } else {
-            break;
-        }
-    }
-    Cow::Borrowed(t)
 }
 
 /// Calls `part` with each key part in order, without building the list.
