@@ -64,6 +64,9 @@ pub struct VerificationMaterial {
     /// Log entries.
     #[serde(default)]
     pub tlog_entries: Vec<serde_json::Value>,
+    /// RFC 3161 timestamps (`{"rfc3161Timestamps": [{"signedTimestamp": b64}]}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_verification_data: Option<serde_json::Value>,
 }
 
 /// `{ "rawBytes": b64 }`.
@@ -279,8 +282,9 @@ pub fn verify_bundle(
     }
     // Transparency log.
     let entries = &b.verification_material.tlog_entries;
-    let skip_tlog = leaf.is_none() && policy.insecure_ignore_tlog;
-    if skip_tlog {
+    // Signed times: a verified inclusion promise, RFC 3161 timestamps.
+    let mut times: Vec<(i64, String)> = Vec::new();
+    if leaf.is_none() && policy.insecure_ignore_tlog {
         s.warnings.push(
             "INSECURE: transparency log not checked, accepted because of --insecure-ignore-tlog"
                 .into(),
@@ -288,9 +292,14 @@ pub fn verify_bundle(
     } else if entries.is_empty() {
         if leaf.is_none() {
             s.reasons.push("no transparency-log entry; a key-signed image without one needs --insecure-ignore-tlog".into());
+        } else if policy.insecure_ignore_tlog {
+            s.warnings.push(
+                "INSECURE: keyless bundle without a transparency-log entry, accepted because of --insecure-ignore-tlog (the signing time comes from RFC 3161 timestamps only)"
+                    .into(),
+            );
         } else {
             s.reasons.push(
-                "keyless bundle without a transparency-log entry: no trusted signing time".into(),
+                "keyless bundle without a transparency-log entry (a bundle whose only evidence is an RFC 3161 timestamp, e.g. a GitHub private-repository attestation, needs --insecure-ignore-tlog)".into(),
             );
         }
     } else {
@@ -320,32 +329,84 @@ pub fn verify_bundle(
                     "{} index {} at {}",
                     e.log_url, e.log_index, e.integrated_time
                 ));
-                if let Some(cert) = &leaf {
-                    match e.signed_time {
-                        None => s.reasons.push(
-                            "the log entry carries no signed time (no inclusion promise) and RFC 3161 timestamps are not supported yet: no trusted signing time".into(),
-                        ),
-                        Some(t) => {
-                            let (nb, na) = cert.validity();
-                            if t < nb || t > na {
-                                s.reasons.push(
-                                    "the log entry's time is outside the certificate's validity"
-                                        .into(),
-                                );
-                            }
-                            let now = std::time::SystemTime::now()
-                                .duration_since(std::time::UNIX_EPOCH)
-                                .map(|d| d.as_secs() as i64)
-                                .unwrap_or(0);
-                            if t > now + 300 {
-                                s.reasons
-                                    .push("the log entry's time is in the future".into());
-                            }
-                        }
-                    }
+                if let Some(t) = e.signed_time {
+                    times.push((t, "the log entry's time".into()));
                 }
             }
         }
+    }
+    // RFC 3161 timestamps over this signature. One that does not verify is
+    // reported; it only fails the bundle when no signed time verified.
+    let mut ts_why = Vec::new();
+    let tokens = b
+        .verification_material
+        .timestamp_verification_data
+        .as_ref()
+        .and_then(|v| v["rfc3161Timestamps"].as_array().cloned())
+        .unwrap_or_default();
+    if !tokens.is_empty() {
+        let sig: Vec<u8> = match &signer {
+            Some((_, _, sig)) => sig.clone(),
+            None => sigs[0].clone(),
+        };
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            let Some(token) = t["signedTimestamp"].as_str().and_then(b64d) else {
+                ts_why.push(format!(
+                    "RFC 3161 timestamp {}: signedTimestamp is missing or not base64",
+                    i + 1
+                ));
+                continue;
+            };
+            if seen.contains(&token) {
+                s.warnings.push(format!(
+                    "RFC 3161 timestamp {} is a duplicate of an earlier one; counted once",
+                    i + 1
+                ));
+                continue;
+            }
+            seen.push(token.clone());
+            match crate::tsa::verify_timestamp(&token, &sig, &policy.trusted_root) {
+                Ok(v) => {
+                    s.timestamps
+                        .push(format!("{} at {}", v.authority, v.gen_time));
+                    times.push((
+                        v.gen_time,
+                        format!("the RFC 3161 timestamp of {}", v.authority),
+                    ));
+                }
+                Err(p) => ts_why.extend(
+                    p.into_iter()
+                        .map(|x| format!("RFC 3161 timestamp {}: {x}", i + 1)),
+                ),
+            }
+        }
+    }
+    if let Some(cert) = &leaf {
+        if times.is_empty() {
+            s.reasons.push(
+                "no trusted signing time: no log entry with a signed time (inclusion promise) and no RFC 3161 timestamp verified".into(),
+            );
+            s.reasons.append(&mut ts_why);
+        } else {
+            let (nb, na) = cert.validity();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            for (t, what) in &times {
+                if *t < nb || *t > na {
+                    s.reasons
+                        .push(format!("{what} is outside the certificate's validity"));
+                }
+                if *t > now + 300 {
+                    s.reasons.push(format!("{what} is in the future"));
+                }
+            }
+        }
+    }
+    for w in ts_why {
+        s.warnings.push(format!("ignored: {w}"));
     }
     if let Some((name, id, _)) = signer {
         if s.reasons.is_empty() {

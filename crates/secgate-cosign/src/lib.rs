@@ -25,6 +25,7 @@ pub mod sign;
 pub mod simplesigning;
 pub mod tlog;
 pub mod trust;
+pub mod tsa;
 pub mod verify;
 pub mod x509;
 

@@ -54,11 +54,9 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
             "the log entry names log {key_id:?} which the trusted root does not know"
         )]);
     };
-    let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&log.spki_der) else {
-        return Err(vec![format!(
-            "log {} key is not ECDSA P-256 (unsupported)",
-            log.base_url
-        )]);
+    let key = match LogVerifier::from_spki(&log.spki_der) {
+        Ok(k) => k,
+        Err(e) => return Err(vec![format!("log {} {e}", log.base_url)]),
     };
     let body_b64 = e["canonicalizedBody"].as_str().unwrap_or("");
     let Some(body) = b64d(body_b64) else {
@@ -80,7 +78,7 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
             log_index
         );
         match b64d(set) {
-            Some(sig) if crate::keys::verify_p256(&key, canonical.as_bytes(), &sig) => {}
+            Some(sig) if key.verify(canonical.as_bytes(), &sig) => {}
             _ => p.push(
                 "the inclusion promise (signed entry timestamp) does not verify with the log's key"
                     .into(),
@@ -91,7 +89,7 @@ pub fn verify_entry(e: &Value, root: &TrustedRoot) -> Result<VerifiedEntry, Vec<
         }
     }
     if !proof.is_null() {
-        if let Err(x) = verify_inclusion(proof, &body, &key) {
+        if let Err(x) = verify_inclusion(proof, &body, &key, &key_id) {
             p.push(x);
         }
     }
@@ -149,10 +147,55 @@ pub fn root_from_proof(
     (s == 0).then_some(r)
 }
 
+/// A transparency-log key: ECDSA P-256 (Rekor v1) or Ed25519 (Rekor v2
+/// checkpoints).
+#[derive(Debug, Clone)]
+pub enum LogVerifier {
+    /// ECDSA P-256 with SHA-256 (DER or fixed-size signatures).
+    P256(p256::ecdsa::VerifyingKey),
+    /// Ed25519 (RFC 8032, pure).
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+/// The id-Ed25519 SPKI prefix (RFC 8410): `SEQUENCE { SEQUENCE { OID
+/// 1.3.101.112 } BIT STRING (32 bytes) }`.
+const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
+impl LogVerifier {
+    /// Parses a log key from its SPKI DER (P-256 or Ed25519); any other
+    /// key type is refused with a message.
+    pub fn from_spki(spki: &[u8]) -> Result<Self, String> {
+        if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(spki) {
+            return Ok(LogVerifier::P256(k));
+        }
+        if let Some(raw) = spki.strip_prefix(&ED25519_SPKI_PREFIX[..]) {
+            let raw: [u8; 32] = raw
+                .try_into()
+                .map_err(|_| "key is a malformed Ed25519 key".to_string())?;
+            return ed25519_dalek::VerifyingKey::from_bytes(&raw)
+                .map(LogVerifier::Ed25519)
+                .map_err(|_| "key is not a valid Ed25519 point".to_string());
+        }
+        Err("key is neither ECDSA P-256 nor Ed25519 (unsupported)".into())
+    }
+
+    /// Verifies `sig` over `message`.
+    pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        match self {
+            LogVerifier::P256(k) => crate::keys::verify_p256(k, message, sig),
+            LogVerifier::Ed25519(k) => ed25519_dalek::Signature::from_slice(sig)
+                .is_ok_and(|s| k.verify_strict(message, &s).is_ok()),
+        }
+    }
+}
+
 fn verify_inclusion(
     proof: &Value,
     body: &[u8],
-    key: &p256::ecdsa::VerifyingKey,
+    key: &LogVerifier,
+    log_id_hex: &str,
 ) -> Result<(), String> {
     let index = int(&proof["logIndex"]).ok_or("inclusion proof without logIndex")? as u64;
     let size = int(&proof["treeSize"]).ok_or("inclusion proof without treeSize")? as u64;
@@ -190,6 +233,11 @@ fn verify_inclusion(
         return Err("the checkpoint is for another tree size or root than the proof".into());
     }
     let signed = format!("{note}\n");
+    // Signed-note lines: `— <name> base64(key hash[4] ‖ signature)`; the key
+    // hash is the first 4 bytes of the log id (Rekor v1: SHA-256 of the
+    // SPKI; Rekor v2: the note key hash). Lines of other keys (witnesses)
+    // are skipped.
+    let hint = hex::decode(log_id_hex).unwrap_or_default();
     let ok = sigs
         .lines()
         .filter_map(|l| l.strip_prefix("\u{2014} "))
@@ -197,7 +245,9 @@ fn verify_inclusion(
             l.rsplit_once(' ')
                 .and_then(|(_, s)| b64d(s))
                 .is_some_and(|raw| {
-                    raw.len() > 4 && crate::keys::verify_p256(key, signed.as_bytes(), &raw[4..])
+                    raw.len() > 4
+                        && hint.get(..4) == Some(&raw[..4])
+                        && key.verify(signed.as_bytes(), &raw[4..])
                 })
         });
     if !ok {

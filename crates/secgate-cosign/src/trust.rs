@@ -38,7 +38,9 @@ impl Validity {
 /// A log key (Rekor or CT log).
 #[derive(Debug, Clone)]
 pub struct LogKey {
-    /// Log id: SHA-256 of the key's SPKI DER (hex).
+    /// Log id as the trusted root states it (hex): the SHA-256 of the key's
+    /// SPKI DER (Rekor v1, CT logs), or the signed-note key hash (SHA-256 of
+    /// `<origin>\n`, 0x01 and the raw Ed25519 key: Rekor v2).
     pub log_id_hex: String,
     /// SPKI DER of the key.
     pub spki_der: Vec<u8>,
@@ -70,6 +72,10 @@ pub struct TrustedRoot {
     pub cas: Vec<CertificateAuthority>,
     /// CT log keys.
     pub ctlogs: Vec<LogKey>,
+    /// RFC 3161 timestamp authorities (`timestampAuthorities`): chain with
+    /// the TSA's signing certificate first, the root last; `validity` is
+    /// when its timestamps are trusted (`validFor`).
+    pub tsas: Vec<CertificateAuthority>,
     /// Where it came from.
     pub source_name: String,
 }
@@ -84,6 +90,8 @@ struct RawRoot {
     certificate_authorities: Vec<RawCa>,
     #[serde(default)]
     ctlogs: Vec<RawLog>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawCa>,
 }
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -245,9 +253,21 @@ impl TrustedRoot {
                     });
                 }
             }
-            for ca in &raw.certificate_authorities {
+            for (ca, is_tsa) in raw
+                .certificate_authorities
+                .iter()
+                .map(|c| (c, false))
+                .chain(raw.timestamp_authorities.iter().map(|c| (c, true)))
+            {
                 if ca.cert_chain.certificates.is_empty() {
-                    return Err(e("a certificate authority has an empty chain".into()));
+                    return Err(e(format!(
+                        "a {} has an empty chain",
+                        if is_tsa {
+                            "timestamp authority"
+                        } else {
+                            "certificate authority"
+                        }
+                    )));
                 }
                 let chain = ca
                     .cert_chain
@@ -258,7 +278,8 @@ impl TrustedRoot {
                             .ok_or_else(|| e("certificate rawBytes is not base64".into()))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                out.cas.push(CertificateAuthority {
+                let target = if is_tsa { &mut out.tsas } else { &mut out.cas };
+                target.push(CertificateAuthority {
                     chain_der: chain,
                     validity: validity(&ca.valid_for, source_name)?,
                     name: ca

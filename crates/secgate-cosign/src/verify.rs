@@ -121,6 +121,9 @@ pub struct SignatureReport {
     /// Transparency-log entry, if one verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tlog: Option<String>,
+    /// RFC 3161 timestamps that verified (authority and time).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timestamps: Vec<String>,
     #[serde(skip)]
     pub(crate) signer_id: Option<String>,
 }
@@ -364,6 +367,7 @@ pub(crate) fn failed(location: &str, format: &str, reason: String) -> SignatureR
         reasons: vec![reason],
         warnings: Vec::new(),
         tlog: None,
+        timestamps: Vec::new(),
         signer_id: None,
     }
 }

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use secgate_cosign::keys::{PrivateKey, PublicKey};
 use secgate_cosign::trust::TrustedRoot;
 use secgate_cosign::verify::{verify_legacy, Identity, Matcher, Policy};
+use sha2::{Digest as _, Sha256};
 
 fn corpus() -> PathBuf {
     let p = match std::env::var("SECGATE_CORPUS") {
@@ -692,7 +693,7 @@ fn corpus_bundles_that_must_fail_fail_for_their_reason() {
                 identity: "william@yossarian.net",
                 issuer: GH_OAUTH,
             },
-            "no signed time",
+            "no trusted signing time",
         ),
         (
             Case {
@@ -704,18 +705,17 @@ fn corpus_bundles_that_must_fail_fail_for_their_reason() {
             },
             "unknown bundle mediaType",
         ),
-        // Valid, but its Rekor v2 log key is Ed25519 and its only signed
-        // time an RFC 3161 timestamp, neither supported yet: fails closed
-        // (documented in docs/image-gate.md).
+        // Rekor v2 (Ed25519 log) with its staging root, checked under the
+        // public-good root: neither the log nor a TSA is known there.
         (
             Case {
                 bundle: "sigstore-conformance__rekor2-happy-path.sigstore.json",
                 artifact: a,
-                root: "sigstore-conformance__rekor2-happy-path.trusted_root.json",
+                root: "public-good",
                 identity: BEACON,
                 issuer: GHA,
             },
-            "key is not ECDSA P-256 (unsupported)",
+            "which the trusted root does not know",
         ),
         // The chain carries the root as well (as bundle-with-root-cert_fail).
         (
@@ -793,4 +793,338 @@ fn managed_key_bundles() {
         "{:?}",
         s.reasons
     );
+}
+
+const REKOR2_ROOT: &str = "sigstore-conformance__rekor2-happy-path.trusted_root.json";
+const GITHUB_ROOTS: &str = "sigstore-java__github-private-no-tlog__trusted_root.jsonl";
+
+fn any_identity() -> Policy {
+    Policy {
+        identities: vec![Identity {
+            subject: Matcher::regex(".*").unwrap(),
+            issuer: Matcher::regex(".*").unwrap(),
+        }],
+        ..Policy::default()
+    }
+}
+
+/// The first RFC 3161 token of a bundle and the signature it timestamps.
+fn token_and_signature(name: &str) -> (Vec<u8>, Vec<u8>) {
+    let b: serde_json::Value = serde_json::from_slice(&read(name)).unwrap();
+    let d = |s: &serde_json::Value| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s.as_str().unwrap())
+            .unwrap()
+    };
+    let token = d(
+        &b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+            ["signedTimestamp"],
+    );
+    let sig = if b["messageSignature"].is_object() {
+        d(&b["messageSignature"]["signature"])
+    } else {
+        d(&b["dsseEnvelope"]["signatures"][0]["sig"])
+    };
+    (token, sig)
+}
+
+#[test]
+fn rekor_v2_bundles_verify_with_ed25519_checkpoints_and_rfc3161_timestamps() {
+    // Rekor v2: no inclusion promise; the Ed25519-signed checkpoint proves
+    // inclusion, the TSA timestamp gives the signing time.
+    for (bundle, artifact, root, identity, issuer) in [
+        (
+            "sigstore-conformance__rekor2-happy-path.sigstore.json",
+            Some("sigstore-conformance__a.txt"),
+            REKOR2_ROOT,
+            BEACON,
+            GHA,
+        ),
+        (
+            "sigstore-conformance__rekor2-happy-path.sigstore.json",
+            Some("sigstore-conformance__a.txt"),
+            STAGING,
+            BEACON,
+            GHA,
+        ),
+        (
+            "sigstore-rs__dsse_v002_bundle.sigstore.json",
+            None,
+            STAGING,
+            "insecure-cloudtop-shared-user@cloudtop-prod-us-east.iam.gserviceaccount.com",
+            "https://accounts.google.com",
+        ),
+    ] {
+        let c = Case {
+            bundle,
+            artifact,
+            root,
+            identity,
+            issuer,
+        };
+        let s = check(&c, keyless(identity, issuer));
+        assert!(s.verified, "{bundle} under {root}: {:?}", s.reasons);
+        assert!(s.tlog.is_some());
+        assert_eq!(s.timestamps.len(), 1, "{bundle}");
+        assert!(s.timestamps[0].starts_with("sigstore-tsa-selfsigned at "));
+        // The entry has no promise: without the timestamp there is no
+        // signed time, and the bundle fails.
+        let mut b: serde_json::Value = serde_json::from_slice(&read(bundle)).unwrap();
+        b["verificationMaterial"]["timestampVerificationData"] = serde_json::json!({});
+        let bytes = serde_json::to_vec(&b).unwrap();
+        let policy = Policy {
+            trusted_root: Arc::new(root_named(root)),
+            ..keyless(identity, issuer)
+        };
+        let subject = match artifact {
+            Some(a) => {
+                secgate_cosign::bundle::Subject::Artifact(Box::leak(read(a).into_boxed_slice()))
+            }
+            None => secgate_cosign::bundle::Subject::Attestation(Box::leak(
+                statement_digest(&read(bundle)).into_boxed_str(),
+            )),
+        };
+        let s = secgate_cosign::bundle::verify_bundle(bundle, &bytes, subject, &policy);
+        assert!(!s.verified);
+        assert!(
+            s.reasons
+                .iter()
+                .any(|r| r.contains("no trusted signing time")),
+            "{:?}",
+            s.reasons
+        );
+        // A checkpoint signed by someone else (one byte of the Ed25519
+        // signature changed) fails.
+        let mut b: serde_json::Value = serde_json::from_slice(&read(bundle)).unwrap();
+        let env = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+            ["envelope"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (note, sigline) = env.split_once("\n\n").unwrap();
+        let (name, sig) = sigline.trim_end().rsplit_once(' ').unwrap();
+        let mut raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
+        raw[10] ^= 1;
+        let forged = format!(
+            "{note}\n\n{name} {}\n",
+            base64::engine::general_purpose::STANDARD.encode(&raw)
+        );
+        b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]["envelope"] =
+            forged.into();
+        let e = secgate_cosign::tlog::verify_entry(
+            &b["verificationMaterial"]["tlogEntries"][0],
+            &root_named(root),
+        )
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|m| m.contains("checkpoint signature does not verify")),
+            "{e:?}"
+        );
+    }
+}
+
+fn statement_digest(bundle: &[u8]) -> String {
+    let b: serde_json::Value = serde_json::from_slice(bundle).unwrap();
+    let st = base64::engine::general_purpose::STANDARD
+        .decode(b["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&st).unwrap();
+    format!(
+        "sha256:{}",
+        st["subject"][0]["digest"]["sha256"].as_str().unwrap()
+    )
+}
+
+#[test]
+fn rfc3161_corpus_bundles_verify_or_fail_for_their_reason() {
+    // GitHub private-repository attestation: no log entry, only a GitHub
+    // TSA timestamp; GitHub's private Fulcio has no CT. It verifies only
+    // when both are explicitly waived, and says so.
+    let c = Case {
+        bundle: "sigstore-java__github-private-no-tlog__attestation.sigstore.json",
+        artifact: None,
+        root: GITHUB_ROOTS,
+        identity: "https://github.com/neverendingsupport/slsa-attestations/.github/workflows/attest.yml@9f6d9dc1bfc02986955721eb15f89ad618f1cedb",
+        issuer: GHA,
+    };
+    let s = check(&c, keyless(c.identity, c.issuer));
+    assert!(!s.verified);
+    assert!(s
+        .reasons
+        .iter()
+        .any(|r| r.contains("without a transparency-log entry")));
+    let s = check(
+        &c,
+        Policy {
+            insecure_ignore_tlog: true,
+            insecure_ignore_sct: true,
+            ..keyless(c.identity, c.issuer)
+        },
+    );
+    assert!(s.verified, "{:?}", s.reasons);
+    assert_eq!(s.timestamps.len(), 1);
+    assert!(s.warnings.iter().any(|w| w.contains("INSECURE")));
+    // Under the public-good root alone: not its CA, no TSA.
+    let s = check(
+        &Case {
+            root: "public-good",
+            ..c
+        },
+        Policy {
+            insecure_ignore_tlog: true,
+            insecure_ignore_sct: true,
+            ..keyless(c.identity, c.issuer)
+        },
+    );
+    assert!(!s.verified);
+    assert!(s
+        .reasons
+        .iter()
+        .any(|r| r.contains("has no timestamp authorities")));
+
+    // Conformance rekor2-dsse-happy-path: its log and CT log are in the
+    // conformance suite's own trusted root, which the corpus does not have:
+    // fails for the unknown log (and SCT), though its timestamp verifies.
+    let s = check(
+        &Case {
+            bundle: "sigstore-conformance__rekor2-dsse-happy-path.sigstore.json",
+            artifact: None,
+            root: REKOR2_ROOT,
+            identity: BEACON,
+            issuer: GHA,
+        },
+        keyless(BEACON, GHA),
+    );
+    assert!(!s.verified);
+    assert!(s.reasons.iter().any(|r| r.contains("does not know")));
+    assert_eq!(s.timestamps.len(), 1);
+
+    // sigstore-python staging-rekor-v2: the signed file is not in the
+    // corpus, so the bundle fails on the digest; its Ed25519 log entry and
+    // its timestamp verify on their own.
+    let name = "sigstore-python__staging-rekor-v2.txt.sigstore.json";
+    let s = check(
+        &Case {
+            bundle: name,
+            artifact: Some("sigstore-python__a.txt"),
+            root: STAGING,
+            identity: "jku@goto.fi",
+            issuer: ".*",
+        },
+        any_identity(),
+    );
+    assert!(!s.verified);
+    assert!(s.reasons.iter().any(|r| r.contains("message digest")));
+    let b: serde_json::Value = serde_json::from_slice(&read(name)).unwrap();
+    let e = secgate_cosign::tlog::verify_entry(
+        &b["verificationMaterial"]["tlogEntries"][0],
+        &root_named(STAGING),
+    )
+    .unwrap();
+    assert!(e.signed_time.is_none() && e.log_url.contains("log2025-alpha1"));
+    let (token, sig) = token_and_signature(name);
+    let t = secgate_cosign::tsa::verify_timestamp(&token, &sig, &root_named(STAGING)).unwrap();
+    assert_eq!(t.authority, "sigstore-tsa-selfsigned");
+
+    // sigstore-python's TSA fixtures timestamp the string "hello"
+    // (SHA-512), with sigstore-python's own test TSA: every timestamp fails
+    // for both reasons, and so do the bundles (their signed file is not in
+    // the corpus either).
+    for name in [
+        "sigstore-python__tsa__bundle.duplicate.sigstore",
+        "sigstore-python__tsa__bundle.many_timestamp.sigstore",
+    ] {
+        let (token, sig) = token_and_signature(name);
+        let e =
+            secgate_cosign::tsa::verify_timestamp(&token, &sig, &root_named(STAGING)).unwrap_err();
+        assert!(e
+            .iter()
+            .any(|m| m.contains("messageImprint is not the hash")));
+        assert!(e
+            .iter()
+            .any(|m| m.contains("not signed by a timestamp authority")));
+        let s = check(
+            &Case {
+                bundle: name,
+                artifact: Some("sigstore-python__a.txt"),
+                root: STAGING,
+                identity: "",
+                issuer: "",
+            },
+            any_identity(),
+        );
+        assert!(!s.verified);
+        assert!(s.timestamps.is_empty());
+    }
+    let s = check(
+        &Case {
+            bundle: "sigstore-python__tsa__bundle.duplicate.sigstore",
+            artifact: Some("sigstore-python__a.txt"),
+            root: STAGING,
+            identity: "",
+            issuer: "",
+        },
+        any_identity(),
+    );
+    assert!(s.warnings.iter().any(|w| w.contains("duplicate")));
+}
+
+#[test]
+fn tampered_rfc3161_timestamps_fail() {
+    let root = root_named(REKOR2_ROOT);
+    let (token, sig) = token_and_signature("sigstore-conformance__rekor2-happy-path.sigstore.json");
+    let good = secgate_cosign::tsa::verify_timestamp(&token, &sig, &root).unwrap();
+    assert_eq!(good.gen_time, 1749729740);
+    // A timestamp of another signature.
+    let mut other = sig.clone();
+    other[8] ^= 1;
+    let e = secgate_cosign::tsa::verify_timestamp(&token, &other, &root).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("messageImprint is not the hash")),
+        "{e:?}"
+    );
+    // The messageImprint inside the token altered (to another signature's
+    // hash): the TSA's signature no longer covers it.
+    let imprint = Sha256::digest(&sig);
+    let at = token
+        .windows(32)
+        .position(|w| w == imprint.as_slice())
+        .expect("imprint in token");
+    let mut altered = token.clone();
+    altered[at..at + 32].copy_from_slice(&Sha256::digest(&other));
+    let e = secgate_cosign::tsa::verify_timestamp(&altered, &other, &root).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("messageDigest attribute is not the hash of the TSTInfo")),
+        "{e:?}"
+    );
+    // Signed by a TSA that is not in the root (GitHub's TSAs only).
+    let mut r = root.clone();
+    r.tsas = root_named(GITHUB_ROOTS)
+        .tsas
+        .into_iter()
+        .filter(|t| t.name != "sigstore-tsa-selfsigned")
+        .collect();
+    let e = secgate_cosign::tsa::verify_timestamp(&token, &sig, &r).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("not signed by a timestamp authority")),
+        "{e:?}"
+    );
+    // genTime outside the authority's validFor window.
+    let mut r = root.clone();
+    r.tsas[0].validity = secgate_cosign::trust::Validity {
+        start: good.gen_time + 1,
+        end: None,
+    };
+    let e = secgate_cosign::tsa::verify_timestamp(&token, &sig, &r).unwrap_err();
+    assert!(e.iter().any(|m| m.contains("validFor")), "{e:?}");
+    // Truncated or garbage tokens are refused, never a time.
+    for bad in [&token[..token.len() / 2], b"garbage".as_slice(), &[][..]] {
+        assert!(secgate_cosign::tsa::verify_timestamp(bad, &sig, &root).is_err());
+    }
 }

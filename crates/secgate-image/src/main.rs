@@ -300,7 +300,7 @@ fn serde_saphyr_from(text: &str) -> Result<PolicyFile, String> {
 fn render_text(reports: &[ImageReport], policy: &Policy) -> String {
     let mut o = String::new();
     if policy.insecure_ignore_tlog {
-        o.push_str("WARNING: --insecure-ignore-tlog: key signatures are accepted without a transparency-log entry\n\n");
+        o.push_str("WARNING: --insecure-ignore-tlog: key signatures (and keyless bundles with a verified RFC 3161 timestamp) are accepted without a transparency-log entry\n\n");
     }
     if policy.insecure_ignore_sct {
         o.push_str("WARNING: --insecure-ignore-sct: keyless certificates are accepted without checking their certificate-transparency SCT\n\n");
@@ -337,6 +337,9 @@ fn render_text(reports: &[ImageReport], policy: &Policy) -> String {
             }
             if let Some(t) = &s.tlog {
                 o.push_str(&format!("        transparency log: {t}\n"));
+            }
+            for t in &s.timestamps {
+                o.push_str(&format!("        RFC 3161 timestamp: {t}\n"));
             }
             for w in &s.warnings {
                 o.push_str(&format!("        ! {w}\n"));
