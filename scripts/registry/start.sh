@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Starts two local OCI registries for secgate-image's tests and benchmark:
+# Starts three local OCI registries for secgate-image's tests and benchmark:
 #   plain  HTTP                     on 127.0.0.1:$SECGATE_REGISTRY_PLAIN_PORT (default 5510)
 #   TLS (test CA) + htpasswd auth   on 127.0.0.1:$SECGATE_REGISTRY_TLS_PORT   (default 5511)
+#   HTTP + bearer-token auth        on 127.0.0.1:$SECGATE_REGISTRY_TOKEN_PORT (default 5512)
+#     (docker distribution `auth: token`): tokens come from the realm
+#     http://127.0.0.1:$SECGATE_TOKEN_SERVER_PORT/token (default 5513), a token
+#     server the tests run themselves; its ES256 signing key and certificate
+#     (issued by the test CA, the registry's rootcertbundle) are written here.
 # Installs Debian's docker-registry, apache2-utils (htpasswd) and openssl when
 # missing (needs root). Writes the addresses, CA and credentials to
 # $SECGATE_REGISTRY_ENV (default <repo>/target/registry.env), which the tests read.
@@ -11,6 +16,8 @@ dir="${SECGATE_REGISTRY_DIR:-$root/target/registry}"
 envfile="${SECGATE_REGISTRY_ENV:-$root/target/registry.env}"
 plain_port="${SECGATE_REGISTRY_PLAIN_PORT:-5510}"
 tls_port="${SECGATE_REGISTRY_TLS_PORT:-5511}"
+token_port="${SECGATE_REGISTRY_TOKEN_PORT:-5512}"
+token_server_port="${SECGATE_TOKEN_SERVER_PORT:-5513}"
 
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -25,7 +32,7 @@ fi
 
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
 rm -rf "$dir"
-mkdir -p "$dir/plain" "$dir/tls" "$(dirname "$envfile")"
+mkdir -p "$dir/plain" "$dir/tls" "$dir/token" "$(dirname "$envfile")"
 
 # Test CA and a server certificate for 127.0.0.1 / localhost.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
@@ -35,6 +42,13 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$dir/ext.cnf"
 openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
   -days 30 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
+
+# The token issuer's ES256 key and certificate, chained to the test CA.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/token-issuer.key" 2>/dev/null
+openssl req -new -key "$dir/token-issuer.key" -subj "/CN=secgate test token issuer" -out "$dir/token-issuer.csr" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' > "$dir/token-ext.cnf"
+openssl x509 -req -in "$dir/token-issuer.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+  -days 30 -extfile "$dir/token-ext.cnf" -out "$dir/token-issuer.pem" 2>/dev/null
 
 user=secgate
 pass="$(openssl rand -hex 12)"
@@ -61,14 +75,30 @@ http:
   tls: {certificate: $dir/server.pem, key: $dir/server.key}
 YML
 
-for n in plain tls; do
+cat > "$dir/token.yml" <<YML
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $dir/token}
+  delete: {enabled: true}
+auth:
+  token:
+    realm: http://127.0.0.1:$token_server_port/token
+    service: secgate-test-registry
+    issuer: secgate-test-token-issuer
+    rootcertbundle: $dir/ca.pem
+http: {addr: 127.0.0.1:$token_port}
+YML
+
+for n in plain tls token; do
   nohup docker-registry serve "$dir/$n.yml" > "$dir/$n.log" 2>&1 &
   echo $! > "$dir/$n.pid"
 done
 
 for i in $(seq 1 50); do
   if curl -fsS "http://127.0.0.1:$plain_port/v2/" >/dev/null 2>&1 &&
-     [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/ca.pem" "https://127.0.0.1:$tls_port/v2/")" = 401 ]; then
+     [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/ca.pem" "https://127.0.0.1:$tls_port/v2/")" = 401 ] &&
+     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$token_port/v2/")" = 401 ]; then
     break
   fi
   sleep 0.2
@@ -81,5 +111,11 @@ SECGATE_REGISTRY_TLS=127.0.0.1:$tls_port
 SECGATE_REGISTRY_CA=$dir/ca.pem
 SECGATE_REGISTRY_USER=$user
 SECGATE_REGISTRY_PASSWORD=$pass
+SECGATE_REGISTRY_TOKEN=127.0.0.1:$token_port
+SECGATE_TOKEN_SERVER=127.0.0.1:$token_server_port
+SECGATE_TOKEN_SERVICE=secgate-test-registry
+SECGATE_TOKEN_ISSUER=secgate-test-token-issuer
+SECGATE_TOKEN_KEY=$dir/token-issuer.key
+SECGATE_TOKEN_CERT=$dir/token-issuer.pem
 ENV
-echo "registries up: plain 127.0.0.1:$plain_port, tls 127.0.0.1:$tls_port; env in $envfile"
+echo "registries up: plain 127.0.0.1:$plain_port, tls 127.0.0.1:$tls_port, token 127.0.0.1:$token_port (realm 127.0.0.1:$token_server_port); env in $envfile"

@@ -62,6 +62,7 @@ struct Client {
     http: reqwest::blocking::Client,
     base: String,
     auth: Option<(String, String)>,
+    bearer: Option<String>,
 }
 
 impl Client {
@@ -70,6 +71,7 @@ impl Client {
             http: reqwest::blocking::Client::new(),
             base: format!("http://{}", plain()),
             auth: None,
+            bearer: None,
         }
     }
     fn tls() -> Self {
@@ -87,13 +89,15 @@ impl Client {
                 env["SECGATE_REGISTRY_USER"].clone(),
                 env["SECGATE_REGISTRY_PASSWORD"].clone(),
             )),
+            bearer: None,
         }
     }
     fn req(&self, m: reqwest::Method, url: &str) -> reqwest::blocking::RequestBuilder {
         let r = self.http.request(m, url);
-        match &self.auth {
-            Some((u, p)) => r.basic_auth(u, Some(p)),
-            None => r,
+        match (&self.auth, &self.bearer) {
+            (Some((u, p)), _) => r.basic_auth(u, Some(p)),
+            (None, Some(t)) => r.bearer_auth(t),
+            (None, None) => r,
         }
     }
     fn blob(&self, repo: &str, bytes: &[u8]) -> String {
@@ -1118,6 +1122,7 @@ fn bundle_referrers_via_the_oci_1_1_referrers_api() {
         http: reqwest::blocking::Client::new(),
         base: format!("http://{}", api.addr),
         auth: None,
+        bearer: None,
     };
     via.manifest(
         &repo,
@@ -1224,5 +1229,245 @@ fn bundle_referrers_via_the_oci_1_1_referrers_api() {
     assert!(!out(&o).contains("no signature found"), "{}", out(&o));
     // Signing against it fails too (it cannot tell whether to write the tag).
     let o = run(&["sign", "--bundle", "--key", &k, &img]);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+}
+
+/// The token issuer of the bearer-token registry (docker distribution's
+/// token authentication: an ES256 JWT whose `x5c` header chains to the
+/// registry's `rootcertbundle`).
+struct TokenIssuer {
+    key: p256::ecdsa::SigningKey,
+    cert_der: Vec<u8>,
+    issuer: String,
+    service: String,
+}
+
+fn b64url(b: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+impl TokenIssuer {
+    fn load(env: &HashMap<String, String>) -> Self {
+        use p256::pkcs8::DecodePrivateKey;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_pem(
+            &std::fs::read_to_string(&env["SECGATE_TOKEN_KEY"]).unwrap(),
+        )
+        .unwrap();
+        let pem = std::fs::read_to_string(&env["SECGATE_TOKEN_CERT"]).unwrap();
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        TokenIssuer {
+            key,
+            cert_der: base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+            issuer: env["SECGATE_TOKEN_ISSUER"].clone(),
+            service: env["SECGATE_TOKEN_SERVICE"].clone(),
+        }
+    }
+
+    /// A signed token granting `access` (`[(repository, [actions])]`).
+    fn mint(&self, subject: &str, access: &[(String, Vec<String>)]) -> String {
+        use p256::ecdsa::signature::Signer;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let header = serde_json::json!({
+            "typ": "JWT",
+            "alg": "ES256",
+            "x5c": [base64::engine::general_purpose::STANDARD.encode(&self.cert_der)],
+        });
+        let claims = serde_json::json!({
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": self.service,
+            "exp": now + 300,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": unique("jti"),
+            "access": access.iter().map(|(name, actions)| serde_json::json!({
+                "type": "repository", "name": name, "actions": actions,
+            })).collect::<Vec<_>>(),
+        });
+        let input = format!(
+            "{}.{}",
+            b64url(&serde_json::to_vec(&header).unwrap()),
+            b64url(&serde_json::to_vec(&claims).unwrap())
+        );
+        let sig: p256::ecdsa::Signature = self.key.sign(input.as_bytes());
+        format!("{input}.{}", b64url(&sig.to_bytes()))
+    }
+}
+
+/// A token server on `addr` (the registry's realm): `GET
+/// /token?service=..&scope=repository:<name>:<actions>` with HTTP Basic
+/// `user:password`, answering `{"token": <JWT>}` granting the scopes asked;
+/// 401 for wrong or missing credentials. Logs each request's scopes.
+fn token_server(
+    addr: &str,
+    issuer: TokenIssuer,
+    user: String,
+    password: String,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let listener = TcpListener::bind(addr)
+        .unwrap_or_else(|e| panic!("token server port {addr} (SECGATE_TOKEN_SERVER): {e}"));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log2 = log.clone();
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    );
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(s) = s else { continue };
+            let mut w = s.try_clone().unwrap();
+            let mut r = std::io::BufReader::new(s);
+            let Some(req) = read_req(&mut r) else {
+                continue;
+            };
+            let url = url_of(&req.target);
+            let authz = req
+                .headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.clone());
+            let service = url
+                .query_pairs()
+                .find(|(k, _)| k == "service")
+                .map(|(_, v)| v.to_string());
+            let scopes: Vec<String> = url
+                .query_pairs()
+                .filter(|(k, _)| k == "scope")
+                .map(|(_, v)| v.to_string())
+                .collect();
+            log2.lock().unwrap().push(scopes.join(" "));
+            if req.method != "GET" || url.path() != "/token" {
+                let _ = respond(&mut w, 404, &[], b"{}");
+                continue;
+            }
+            if authz.as_deref() != Some(want.as_str()) {
+                let _ = respond(
+                    &mut w,
+                    401,
+                    &[("content-type".into(), "application/json".into())],
+                    br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+                );
+                continue;
+            }
+            if service.as_deref() != Some(issuer.service.as_str()) {
+                let _ = respond(&mut w, 400, &[], b"{}");
+                continue;
+            }
+            let access: Vec<(String, Vec<String>)> = scopes
+                .iter()
+                .filter_map(|s| {
+                    let mut p = s.splitn(3, ':');
+                    (p.next()? == "repository").then_some(())?;
+                    let name = p.next()?.to_string();
+                    let actions = p.next()?.split(',').map(str::to_string).collect();
+                    Some((name, actions))
+                })
+                .collect();
+            let token = issuer.mint(&user, &access);
+            let body = serde_json::to_vec(&serde_json::json!({
+                "token": token, "access_token": token, "expires_in": 300,
+            }))
+            .unwrap();
+            let _ = respond(
+                &mut w,
+                200,
+                &[("content-type".into(), "application/json".into())],
+                &body,
+            );
+        }
+    });
+    log
+}
+
+fn url_of(target: &str) -> reqwest::Url {
+    reqwest::Url::parse(&format!("http://x{target}")).unwrap()
+}
+
+#[test]
+fn bearer_token_registry_end_to_end() {
+    let env = registry_env();
+    let reg = env["SECGATE_REGISTRY_TOKEN"].clone();
+    let user = env["SECGATE_REGISTRY_USER"].clone();
+    let password = env["SECGATE_REGISTRY_PASSWORD"].clone();
+    let issuer = TokenIssuer::load(&env);
+    let repo = unique("token/app");
+    // Push the image with a token the test mints itself.
+    let c = Client {
+        http: reqwest::blocking::Client::new(),
+        base: format!("http://{reg}"),
+        auth: None,
+        bearer: Some(issuer.mint(&user, &[(repo.clone(), vec!["pull".into(), "push".into()])])),
+    };
+    let d = c.image(&repo, "v1", "token");
+    let img = format!("{reg}/{repo}:v1");
+    let keys = Keys::new();
+    let (k, p) = keys.pair("token");
+    let config = |pass: &str| {
+        let dc = tempfile::tempdir().unwrap();
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        std::fs::write(
+            dc.path().join("config.json"),
+            format!(r#"{{"auths":{{"{reg}":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        dc
+    };
+    let good = config(&password);
+    let good_env = [("DOCKER_CONFIG", good.path().to_str().unwrap())];
+    let verify = ["verify", "--insecure-ignore-tlog", "--key", &p, &img];
+
+    // The token server is down: environment failure, never a pass.
+    let o = run_env(&verify, &good_env);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+    assert!(
+        out(&o).contains(&env["SECGATE_TOKEN_SERVER"]),
+        "{}",
+        out(&o)
+    );
+    let o = run_env(&["sign", "--key", &k, &img], &good_env);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+
+    let log = token_server(
+        &env["SECGATE_TOKEN_SERVER"],
+        TokenIssuer::load(&env),
+        user.clone(),
+        password.clone(),
+    );
+    // The right credentials: sign (push scope) and verify (pull scope).
+    let o = run_env(&["sign", "--key", &k, &img], &good_env);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let o = run_env(&verify, &good_env);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(out(&o).contains(&d), "{}", out(&o));
+    assert!(!out(&o).contains(&password));
+    {
+        let log = log.lock().unwrap();
+        assert!(
+            log.iter()
+                .any(|s| s == &format!("repository:{repo}:pull,push")),
+            "{log:?}"
+        );
+        assert!(
+            log.iter().any(|s| s == &format!("repository:{repo}:pull")),
+            "{log:?}"
+        );
+    }
+    // Wrong credentials: exit 3, naming the registry, never the password.
+    let wrong_pass = format!("wrong-{}", unique("pw"));
+    let wrong = config(&wrong_pass);
+    for args in [&verify[..], &["sign", "--key", &k, &img][..]] {
+        let o = run_env(args, &[("DOCKER_CONFIG", wrong.path().to_str().unwrap())]);
+        assert_eq!(code(&o), 3, "{}", out(&o));
+        assert!(out(&o).contains(&reg), "{}", out(&o));
+        assert!(!out(&o).contains(&wrong_pass), "{}", out(&o));
+        assert!(!out(&o).contains(&password));
+    }
+    // No credentials at all: the token server refuses, exit 3.
+    let o = run(&verify);
     assert_eq!(code(&o), 3, "{}", out(&o));
 }
