@@ -343,7 +343,14 @@ impl Registry {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let cred = self.opts.credentials.for_host(host);
+        let cred =
+            self.opts
+                .credentials
+                .lookup(host)
+                .map_err(|message| RegistryError::Unauthorized {
+                    host: host.to_string(),
+                    message,
+                })?;
         let authz = if challenge.to_ascii_lowercase().starts_with("bearer") {
             let token = self
                 .fetch_token(host, &challenge, &scope, cred.as_ref())

@@ -1471,3 +1471,104 @@ fn bearer_token_registry_end_to_end() {
     let o = run(&verify);
     assert_eq!(code(&o), 3, "{}", out(&o));
 }
+
+#[test]
+fn docker_credential_helpers() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = registry_env();
+    let reg = env["SECGATE_REGISTRY_TLS"].clone();
+    let ca = env["SECGATE_REGISTRY_CA"].clone();
+    let password = env["SECGATE_REGISTRY_PASSWORD"].clone();
+    let c = Client::tls();
+    let repo = unique("helper/app");
+    let d = c.image(&repo, "v1", "helper");
+    let img = format!("{reg}/{repo}:v1");
+    let keys = Keys::new();
+    let (k, p) = keys.pair("helper");
+    // Real helper programs on PATH: one that answers for the registry (and
+    // logs what it was asked), one that fails after printing the secret.
+    let bin = tempfile::tempdir().unwrap();
+    let asked = bin.path().join("asked");
+    let helper = |name: &str, body: &str| {
+        let f = bin.path().join(format!("docker-credential-{name}"));
+        std::fs::write(&f, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    helper(
+        "secgatetest",
+        &format!(
+            r#"[ "$1" = get ] || exit 2
+read -r server
+printf '%s\n' "$server" >> '{}'
+if [ "$server" = '{reg}' ]; then
+  printf '{{"ServerURL":"%s","Username":"{}","Secret":"{password}"}}' "$server"
+else
+  echo "credentials not found in native keychain"; exit 1
+fi"#,
+            asked.display(),
+            env["SECGATE_REGISTRY_USER"]
+        ),
+    );
+    helper(
+        "secgatebroken",
+        &format!("echo 'partial {{\"Secret\":\"{password}\"'; echo 'keychain locked' >&2; exit 1"),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_config = |json: &str, args: &[&str]| {
+        let dc = tempfile::tempdir().unwrap();
+        std::fs::write(dc.path().join("config.json"), json).unwrap();
+        run_env(
+            args,
+            &[
+                ("DOCKER_CONFIG", dc.path().to_str().unwrap()),
+                ("PATH", &path),
+                ("SSL_CERT_FILE", &ca),
+            ],
+        )
+    };
+    let verify = ["verify", "--insecure-ignore-tlog", "--key", &p, &img];
+    // credHelpers for this registry: sign and verify.
+    let helpers = format!(r#"{{"credHelpers":{{"{reg}":"secgatetest"}}}}"#);
+    let o = with_config(&helpers, &["sign", "--key", &k, &img]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let o = with_config(&helpers, &verify);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(out(&o).contains(&d));
+    assert!(!out(&o).contains(&password));
+    assert!(std::fs::read_to_string(&asked)
+        .unwrap()
+        .lines()
+        .all(|l| l == reg));
+    // credsStore (the default helper) does the same.
+    let o = with_config(r#"{"credsStore":"secgatetest","auths":{}}"#, &verify);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    // A helper that fails: exit 3, naming the helper and the registry,
+    // never its output (which held the secret).
+    let o = with_config(
+        &format!(r#"{{"credHelpers":{{"{reg}":"secgatebroken"}}}}"#),
+        &verify,
+    );
+    assert_eq!(code(&o), 3, "{}", out(&o));
+    assert!(
+        out(&o).contains("docker-credential-secgatebroken"),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains(&reg), "{}", out(&o));
+    assert!(!out(&o).contains(&password), "{}", out(&o));
+    // A helper that is not installed: exit 3, saying so.
+    let o = with_config(r#"{"credsStore":"secgate-not-installed"}"#, &verify);
+    assert_eq!(code(&o), 3, "{}", out(&o));
+    assert!(out(&o).contains("cannot be run"), "{}", out(&o));
+    // A helper configured for another registry only: no credentials here,
+    // access denied (exit 3).
+    let o = with_config(
+        &format!(r#"{{"credHelpers":{{"{reg}":"secgatetest"}}}}"#).replace(&reg, "127.0.0.1:1"),
+        &verify,
+    );
+    assert_eq!(code(&o), 3, "{}", out(&o));
+}
