@@ -142,6 +142,48 @@ fn dir_reports(dir: &Path) -> Result<Vec<PathBuf>, Fail> {
 
 /// Reads and parses every report. Parse errors are all printed (each located
 /// at file:line:col) and then fail with exit 2; I/O failures exit 3 at once.
+/// A report's bytes: read into memory, or mapped when the file is large.
+enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+/// Files from this size on are mapped rather than copied: a 100 MB report is
+/// then parsed straight from the page cache, with no copy and no fresh pages.
+const MAP_FROM: u64 = 4 << 20;
+
+fn read_file(p: &Path) -> std::io::Result<Bytes> {
+    let file = std::fs::File::open(p)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() >= MAP_FROM {
+        // SAFETY: the map is read-only and lives only while this report is
+        // parsed. A file truncated by another process meanwhile makes the
+        // kernel end the process (SIGBUS): a failed job, never a pass.
+        if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+            return Ok(Bytes::Mapped(m));
+        }
+    }
+    let mut b = Vec::with_capacity(meta.len() as usize);
+    (&file).read_to_end(&mut b)?;
+    Ok(Bytes::Owned(b))
+}
+
 pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fail> {
     let mut files: Vec<(Option<Declared>, Option<PathBuf>)> = Vec::new(); // None path = stdin
     let mut stdin_used = false;
@@ -199,7 +241,7 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
                     .take(opts.max_size.saturating_add(1))
                     .read_to_end(&mut b)
                     .map_err(|e| io_fail("cannot read stdin".into(), e))?;
-                ("-".to_string(), b)
+                ("-".to_string(), Bytes::Owned(b))
             }
             Some(p) => {
                 let name = p.display().to_string();
@@ -219,7 +261,7 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
                         continue;
                     }
                 }
-                let b = std::fs::read(p)
+                let b = read_file(p)
                     .map_err(|e| io_fail(format!("cannot read the report {name}"), e))?;
                 (name, b)
             }
@@ -230,7 +272,10 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
             Some(Declared::Category(c)) => o.expected = Some(c.clone()),
             None => {}
         }
-        match secgate_reports::parse_with(&bytes, &o) {
+        // The bytes (a map of a large file) are dropped once read, before the
+        // findings are built; they come back with an error that points into them.
+        let (parsed, bytes) = secgate_reports::parse_owned(bytes, &o);
+        match parsed {
             Ok(mut r) => {
                 if let Some(Declared::Format(f)) = &decl {
                     if r.format != *f {
@@ -257,7 +302,8 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
                 reports.push(r);
             }
             Err(e) => {
-                eprintln!("{:?}", miette::Report::new(e.located(&name, &bytes)));
+                let bytes: &[u8] = bytes.as_deref().unwrap_or_default();
+                eprintln!("{:?}", miette::Report::new(e.located(&name, bytes)));
                 bad += 1;
             }
         }

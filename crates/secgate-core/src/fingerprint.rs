@@ -306,6 +306,38 @@ pub fn compute(f: &Finding, occurrence: usize) -> Fingerprint {
     finish(key_hasher(f), occurrence)
 }
 
+/// Hashes a SHA-256 digest key by taking its first eight bytes.
+#[derive(Clone, Copy, Default)]
+struct BuildDigestHasher;
+
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::BuildHasher for BuildDigestHasher {
+    type Hasher = DigestHasher;
+    fn build_hasher(&self) -> DigestHasher {
+        DigestHasher(0)
+    }
+}
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // `[u8; 32]` hashes as its length then its bytes: keep the first
+        // eight bytes of the digest, mixed with anything before them.
+        for chunk in bytes.chunks(8).take(1) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = self.0.rotate_left(5) ^ n as u64;
+    }
+}
+
 /// Assigns fingerprints to all findings of one report, numbering occurrences of
 /// the same key in line order (ties by the full location text, the title and the
 /// producer's id, then input order).
@@ -316,7 +348,9 @@ pub fn assign(findings: &mut [Finding]) {
         .iter()
         .map(|h| h.clone().finalize().into())
         .collect();
-    let mut counts: HashMap<[u8; 32], u32> = HashMap::with_capacity(findings.len());
+    // The keys are SHA-256 digests already: their first bytes are the hash.
+    let mut counts: HashMap<[u8; 32], u32, BuildDigestHasher> =
+        HashMap::with_capacity_and_hasher(findings.len(), BuildDigestHasher);
     for g in &groups {
         *counts.entry(*g).or_insert(0) += 1;
     }

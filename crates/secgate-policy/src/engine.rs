@@ -440,7 +440,8 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         .map(|e| e.expires.is_some_and(|d| d < opts.today))
         .collect();
 
-    let mut judged: Vec<Judged> = Vec::new();
+    let mut judged: Vec<Judged> =
+        Vec::with_capacity(reports.iter().map(|r| r.findings.len()).sum());
     // Findings awaiting their budget: (index into judged, budget key, allowed, rule name)
     let mut pending: Vec<(usize, String)> = Vec::new();
     let mut budget_counts: HashMap<String, (u64, u64)> = HashMap::new();
@@ -596,7 +597,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         }
     }
 
-    judged.sort_by(compare_judged);
+    let judged = in_output_order(judged);
     scanners.sort_by(|a, b| {
         (&a.id, &a.name, &a.version, &a.vendor).cmp(&(&b.id, &b.name, &b.version, &b.vendor))
     });
@@ -618,29 +619,54 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     }
 }
 
-/// A total order on judged findings: failures first, then severity (highest
-/// first), fingerprint, source, and finally the whole finding.
-fn compare_judged(a: &Judged, b: &Judged) -> std::cmp::Ordering {
-    fn rank(o: &Outcome) -> u8 {
-        match o {
-            Outcome::Failed { .. } => 0,
-            Outcome::Passed { .. } => 1,
-            Outcome::Exempted { .. } => 2,
-            Outcome::Existing => 3,
+/// Sorts judged findings into a total order, the renderers' output order:
+/// failures first (then passed, existing, exempted), then by
+/// [`crate::render::order_key`] (severity, rule, place, fingerprint, line,
+/// scanner), then source, and finally the whole finding. Each key is computed
+/// once and only indices move while sorting (a `Judged` is large).
+fn in_output_order(judged: Vec<Judged>) -> Vec<Judged> {
+    let keys: Vec<_> = judged
+        .iter()
+        .map(|j| {
+            (
+                crate::render::outcome_rank(&j.outcome),
+                crate::render::order_key(&j.finding),
+            )
+        })
+        .collect();
+    let mut idx: Vec<usize> = (0..judged.len()).collect();
+    idx.sort_by(|&a, &b| {
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| judged[a].source.cmp(&judged[b].source))
+            .then_with(|| {
+                let x = serde_json::to_string(&judged[a]).unwrap_or_default();
+                let y = serde_json::to_string(&judged[b]).unwrap_or_default();
+                x.cmp(&y)
+            })
+    });
+    drop(keys);
+    // Apply the permutation in place, cycle by cycle: no second copy of the
+    // findings (100k findings are ~100 MB).
+    let mut judged = judged;
+    let mut done = vec![false; idx.len()];
+    for start in 0..idx.len() {
+        if done[start] {
+            continue;
+        }
+        // Position `p` must receive the element now at `idx[p]`.
+        let mut p = start;
+        loop {
+            done[p] = true;
+            let next = idx[p];
+            if next == start {
+                break;
+            }
+            judged.swap(p, next);
+            p = next;
         }
     }
-    rank(&a.outcome)
-        .cmp(&rank(&b.outcome))
-        .then(b.finding.severity.cmp(&a.finding.severity))
-        .then(a.finding.fingerprint.cmp(&b.finding.fingerprint))
-        .then_with(|| a.source.cmp(&b.source))
-        .then_with(|| a.finding.scanner.id.cmp(&b.finding.scanner.id))
-        .then_with(|| a.finding.title.cmp(&b.finding.title))
-        .then_with(|| {
-            let x = serde_json::to_string(a).unwrap_or_default();
-            let y = serde_json::to_string(b).unwrap_or_default();
-            x.cmp(&y)
-        })
+    judged
 }
 
 /// Counts of findings per outcome kind and severity, for summaries.

@@ -70,7 +70,10 @@ pub struct GateProblem {
 pub struct Verdict {
     /// True when the gate passes.
     pub passed: bool,
-    /// Every finding with its outcome.
+    /// Every finding with its outcome, in output order as `evaluate` leaves
+    /// them: failures first (then passed, existing, exempted), then most
+    /// severe first, by rule, place and fingerprint. The renderers keep that
+    /// order (and sort a verdict that is not in it).
     pub findings: Vec<Judged>,
     /// Problems with the run (missing scanners, failed scans, exceptions).
     pub problems: Vec<GateProblem>,

@@ -25,6 +25,7 @@ fn every_output(v: &Verdict) -> Vec<(String, String)> {
                     color: true,
                     explain: true,
                     verbose: true,
+                    max_findings: 0,
                 },
             ),
         ),
@@ -392,6 +393,69 @@ fn dotenv_is_valid_and_counts_match() {
 }
 
 #[test]
+fn terminal_caps_the_listed_findings_worst_first_and_says_how_many_are_left_out() {
+    let mut v = verdict();
+    let base = v
+        .findings
+        .iter()
+        .find(|j| j.outcome.is_failure())
+        .expect("a failing finding")
+        .clone();
+    for i in 0..30 {
+        let mut j: Judged = base.clone();
+        j.finding.title = format!("extra failing {i}");
+        j.finding.severity = if i == 29 {
+            secgate_core::Severity::Critical
+        } else {
+            secgate_core::Severity::Medium
+        };
+        j.finding.fingerprint = secgate_core::Fingerprint::of_parts([format!("cap-{i}")]);
+        v.findings.push(j);
+    }
+    let failing = v.findings.iter().filter(|j| j.outcome.is_failure()).count();
+    let opts = |max_findings| TerminalOptions {
+        max_findings,
+        ..TerminalOptions::default()
+    };
+    let capped = terminal(&v, &opts(5));
+    let listed = capped
+        .lines()
+        .filter(|l| l.starts_with("           fails the gate"))
+        .count();
+    assert_eq!(listed, 5, "{capped}");
+    assert!(
+        capped.contains(&format!("... and {} more failing finding(s)", failing - 5)),
+        "{capped}"
+    );
+    // The worst is listed even when it came last.
+    assert!(capped.contains("extra failing 29"), "{capped}");
+    // 0 lists every failing finding and says nothing is left out.
+    let all = terminal(&v, &opts(0));
+    let listed = all
+        .lines()
+        .filter(|l| l.starts_with("           fails the gate"))
+        .count();
+    assert_eq!(listed, failing);
+    assert!(!all.contains("more failing finding(s)"));
+    // With --explain the other verdicts are capped the same way.
+    let explained = terminal(
+        &v,
+        &TerminalOptions {
+            explain: true,
+            max_findings: 1,
+            ..TerminalOptions::default()
+        },
+    );
+    let others = v.findings.len() - failing;
+    if others > 1 {
+        assert!(
+            explained.contains(&format!("... and {} more other finding(s)", others - 1)),
+            "{explained}"
+        );
+    }
+}
+
+#[test]
 fn terminal_colour_only_when_asked_and_no_escape_from_reports() {
     let mut v = verdict();
     v.findings[0].finding.title = "evil \u{1b}[2J\u{1b}]0;pwned\u{7} title".into();
@@ -406,6 +470,7 @@ fn terminal_colour_only_when_asked_and_no_escape_from_reports() {
             color: true,
             explain: false,
             verbose: false,
+            max_findings: 0,
         },
     );
     assert!(coloured.contains("\u{1b}[1;31m"));
@@ -417,6 +482,7 @@ fn terminal_colour_only_when_asked_and_no_escape_from_reports() {
             color: false,
             explain: true,
             verbose: false,
+            max_findings: 0,
         },
     );
     for j in &v.findings {
@@ -455,7 +521,8 @@ fn outputs_do_not_depend_on_the_order_of_findings() {
                 &TerminalOptions {
                     color: false,
                     explain: true,
-                    verbose: true
+                    verbose: true,
+                    max_findings: 0,
                 }
             ),
             terminal(
@@ -463,7 +530,8 @@ fn outputs_do_not_depend_on_the_order_of_findings() {
                 &TerminalOptions {
                     color: false,
                     explain: true,
-                    verbose: true
+                    verbose: true,
+                    max_findings: 0,
                 }
             )
         );
@@ -543,7 +611,7 @@ proptest! {
             gitlab_security_reports_at(&v, NOW),
             gitlab_security_reports_at(&shuffled, NOW)
         );
-        let opts = TerminalOptions { color: false, explain: true, verbose: true };
+        let opts = TerminalOptions { color: false, explain: true, verbose: true, max_findings: 0 };
         prop_assert_eq!(terminal(&v, &opts), terminal(&shuffled, &opts));
     }
 }

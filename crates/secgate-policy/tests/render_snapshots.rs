@@ -30,7 +30,8 @@ fn snapshot_terminal() {
             &TerminalOptions {
                 color: false,
                 explain: true,
-                verbose: true
+                verbose: true,
+                max_findings: 0,
             }
         )
     );
@@ -41,7 +42,8 @@ fn snapshot_terminal() {
             &TerminalOptions {
                 color: true,
                 explain: false,
-                verbose: false
+                verbose: false,
+                max_findings: 0,
             }
         )
     );

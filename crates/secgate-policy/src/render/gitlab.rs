@@ -8,7 +8,7 @@
 use super::stream::ObjectWriter;
 use super::time::Timestamp;
 use super::{
-    one_line, rule_key, safe_description, sort_findings, truncate, TOOL_NAME, TOOL_URI,
+    maybe_rank, one_line, rule_key, safe_description, sort_findings, truncate, TOOL_NAME, TOOL_URI,
     TOOL_VERSION,
 };
 use crate::verdict::{Outcome, Verdict};
@@ -148,7 +148,7 @@ fn prepare<'a>(
 ) -> Prepared<'a> {
     let kind = gitlab_report_kind(category);
     let mut sorted: Vec<(&Finding, Option<&Outcome>)> = items.to_vec();
-    sort_findings(&mut sorted, |x| x.0);
+    sort_findings(&mut sorted, |x| x.0, |x| maybe_rank(x.1));
     let mut seen = HashSet::new();
     sorted.retain(|(f, _)| seen.insert(f.fingerprint));
 

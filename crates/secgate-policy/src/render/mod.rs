@@ -56,6 +56,8 @@ pub use time::Timestamp;
 use crate::verdict::{Judged, Outcome};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
 use secgate_core::{Category, Finding, Location, Severity};
+use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// The name secgate gives itself in every output.
 pub const TOOL_NAME: &str = "secgate";
@@ -67,20 +69,28 @@ pub const TOOL_URI: &str = "https://gitlab.com/secgate/secgate";
 /// The key a finding is grouped under as a "rule" or "check": the scanner's rule
 /// id, else the primary identifier (CVE, GHSA...), else the title.
 pub(crate) fn rule_key(f: &Finding) -> String {
-    f.rule_id
+    rule_key_cow(f).into_owned()
+}
+
+/// [`rule_key`] without allocating in the common case (a rule id).
+pub(crate) fn rule_key_cow(f: &Finding) -> Cow<'_, str> {
+    if let Some(r) = f
+        .rule_id
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .map(str::to_string)
-        .or_else(|| f.primary_id().filter(|p| !p.trim().is_empty()))
-        .unwrap_or_else(|| {
-            let t = one_line(&f.title);
-            if t.is_empty() {
-                "finding".to_string()
-            } else {
-                t
-            }
-        })
+    {
+        return Cow::Borrowed(r);
+    }
+    if let Some(p) = f.primary_id().filter(|p| !p.trim().is_empty()) {
+        return Cow::Owned(p);
+    }
+    let t = one_line(&f.title);
+    Cow::Owned(if t.is_empty() {
+        "finding".to_string()
+    } else {
+        t
+    })
 }
 
 /// Where a finding is, without line numbers (stable across runs): used in names
@@ -219,15 +229,47 @@ pub(crate) fn order_key(f: &Finding) -> OrderKey {
     )
 }
 
-/// Sorts items in output order, computing each key once.
-pub(crate) fn sort_findings<T>(items: &mut [T], finding: impl Fn(&T) -> &Finding) {
-    items.sort_by_cached_key(|t| order_key(finding(t)));
+/// Compares two findings as their [`order_key`]s compare, without building
+/// the keys unless the cheap fields tie.
+pub(crate) fn order_cmp(a: &Finding, b: &Finding) -> Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| rule_key_cow(a).cmp(&rule_key_cow(b)))
+        .then_with(|| stable_place(a).cmp(&stable_place(b)))
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        .then_with(|| a.location.line().cmp(&b.location.line()))
+        .then_with(|| a.scanner.id.cmp(&b.scanner.id))
+}
+
+/// Sorts items in output order: by `rank` (the outcome's, or 0), then by
+/// [`order_key`]. Items already in that order (as a verdict from
+/// `evaluate` is) are checked in one pass and left as they are; otherwise each
+/// key is computed once.
+pub(crate) fn sort_findings<T>(
+    items: &mut [T],
+    finding: impl Fn(&T) -> &Finding,
+    rank: impl Fn(&T) -> u8,
+) {
+    let in_order = items.is_sorted_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| order_cmp(finding(a), finding(b)))
+            .is_le()
+    });
+    if !in_order {
+        items.sort_by_cached_key(|t| (rank(t), order_key(finding(t))));
+    }
+}
+
+/// The rank of an optional outcome, for [`sort_findings`] (none: 0).
+pub(crate) fn maybe_rank(o: Option<&Outcome>) -> u8 {
+    o.map(outcome_rank).unwrap_or(0)
 }
 
 /// Judged findings in output order: failures first, then by [`order_key`].
 pub(crate) fn judged_in_order(v: &[Judged]) -> Vec<&Judged> {
     let mut out: Vec<&Judged> = v.iter().collect();
-    out.sort_by_cached_key(|j| (outcome_rank(&j.outcome), order_key(&j.finding)));
+    sort_findings(&mut out, |j| &j.finding, |j| outcome_rank(&j.outcome));
     out
 }
 

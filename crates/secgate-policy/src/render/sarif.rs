@@ -2,7 +2,8 @@
 
 use super::stream::ObjectWriter;
 use super::{
-    one_line, rule_key, safe_description, sort_findings, stable_place, truncate, TOOL_NAME,
+    maybe_rank, one_line, rule_key, safe_description, sort_findings, stable_place, truncate,
+    TOOL_NAME,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
@@ -78,7 +79,7 @@ fn groups<'a>(
     by_scanner
         .into_values()
         .map(|mut group| {
-            sort_findings(&mut group, |x| x.0);
+            sort_findings(&mut group, |x| x.0, |x| maybe_rank(x.1));
             group
         })
         .collect()

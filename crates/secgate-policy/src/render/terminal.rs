@@ -18,6 +18,12 @@ pub struct TerminalOptions {
     pub explain: bool,
     /// `--verbose`: the report, identifiers and fingerprint of each finding listed.
     pub verbose: bool,
+    /// `--max-findings`: list at most this many failing findings (and, with
+    /// `explain`, at most this many others), then say how many were left out;
+    /// 0 lists all. A CI job log is capped (GitLab Runner's `output_limit` is
+    /// 4 MiB by default), so the gate's console lists the worst first and the
+    /// report outputs carry every finding.
+    pub max_findings: usize,
 }
 
 struct Paint(bool);
@@ -101,6 +107,30 @@ fn finding_block(out: &mut String, p: &Paint, j: &Judged, opts: &TerminalOptions
             out,
             "           {}",
             p.dim(&format!("fingerprint: {}", f.fingerprint))
+        );
+    }
+}
+
+fn limit(opts: &TerminalOptions) -> usize {
+    if opts.max_findings == 0 {
+        usize::MAX
+    } else {
+        opts.max_findings
+    }
+}
+
+/// Says how many of `total` findings the list left out, if any.
+fn left_out(out: &mut String, p: &Paint, total: usize, opts: &TerminalOptions, what: &str) {
+    let shown = total.min(limit(opts));
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.dim(&format!(
+                "... and {} more {what} finding(s), not listed here (--max-findings {}; 0 lists all): every finding is in the report outputs (--output json=..., gitlab-*, sarif, junit, codequality)",
+                total - shown,
+                opts.max_findings
+            ))
         );
     }
 }
@@ -209,9 +239,10 @@ pub fn terminal(v: &Verdict, opts: &TerminalOptions) -> String {
     if !failing.is_empty() {
         out.push('\n');
         let _ = writeln!(out, "{}", p.bold("Failing findings"));
-        for j in &failing {
+        for j in failing.iter().take(limit(opts)) {
             finding_block(&mut out, &p, j, opts, true);
         }
+        left_out(&mut out, &p, failing.len(), opts, "failing");
     }
     if opts.explain {
         let others: Vec<&Judged> = ordered
@@ -222,10 +253,11 @@ pub fn terminal(v: &Verdict, opts: &TerminalOptions) -> String {
         if !others.is_empty() {
             out.push('\n');
             let _ = writeln!(out, "{}", p.bold("Every other verdict (--explain)"));
-            for j in others {
+            for j in others.iter().take(limit(opts)) {
                 let _ = writeln!(out, "  [{}]", outcome_word(&j.outcome));
                 finding_block(&mut out, &p, j, opts, true);
             }
+            left_out(&mut out, &p, others.len(), opts, "other");
         }
     } else if c.total > c.failed {
         let hidden = c.total - c.failed;
