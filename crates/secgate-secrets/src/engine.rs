@@ -2,12 +2,14 @@
 //!
 //! ## How a file is scanned
 //!
-//! 1. The whole content is lower-cased (ASCII) once and searched for every
-//!    rule keyword with one Aho-Corasick automaton (leftmost, non-overlapping;
-//!    its SIMD prefilter skips text with no keyword at memory speed). Each line
-//!    holding a keyword is a candidate line.
-//! 2. On a candidate line, an overlapping keyword search gives the set of rules
-//!    to run; each runs its own regex (ASCII, bytes) on the line (from the line
+//! 1. One Aho-Corasick DFA over every rule keyword walks the content once
+//!    (ASCII case folded in its byte classes, so no lower-cased copy; large
+//!    buffers as four interleaved streams, see `prefilter`) and reports
+//!    every position where a keyword ends. A keyword written with an
+//!    upper-case letter (`AKIA`, `eyJ`) only counts when the text has exactly
+//!    that case. Each line holding a keyword is a candidate line.
+//! 2. The keywords found on a candidate line give the set of rules to run;
+//!    each runs its own regex (ASCII, bytes) on that line only (from the line
 //!    to the following lines for multi-line rules such as PEM keys).
 //! 3. The secret group of each match goes through the rule's validator
 //!    (checksum, structure), entropy floor, placeholder and documented-example
@@ -27,10 +29,10 @@ use crate::allow::{has_inline_allow, is_generic_false_positive, is_placeholder};
 use crate::checksum::has_valid_crc32_suffix;
 use crate::config::{locate, Config, ConfigError};
 use crate::entropy::shannon;
+use crate::prefilter::KeywordDfa;
 use crate::rules::builtin::BUILTIN;
 use crate::rules::{LazyRegex, Rule, RuleKind, Validator, GENERIC_MAX_LINE};
 use crate::Hit;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use memchr::memmem;
 use regex::bytes::Regex;
@@ -44,10 +46,10 @@ const MULTILINE_WINDOW: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct Engine {
     rules: Vec<Rule>,
-    ac: AhoCorasick,
-    /// The same keywords as one regex alternation: the regex crate's literal
-    /// search finds candidate lines about 3x faster than the automaton.
-    prefilter: Regex,
+    /// Every distinct keyword, folded: where candidate lines are.
+    keywords: KeywordDfa,
+    /// For each keyword, its exact form when it must match case-sensitively.
+    kw_exact: Vec<Option<Box<[u8]>>>,
     kw_rules: Vec<Vec<u16>>,
     always: Vec<u16>,
     allow_paths: Option<GlobSet>,
@@ -246,6 +248,8 @@ impl Engine {
     ) -> Engine {
         let mut keywords: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
+        // A keyword is case-sensitive when written with an upper-case letter
+        // (built-in rules only; configured keywords are lower-cased on load).
         let mut kw_rules: Vec<Vec<u16>> = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -253,7 +257,6 @@ impl Engine {
                 always.push(i as u16);
             }
             for k in &r.keywords {
-                let k = k.to_ascii_lowercase();
                 let slot = *index.entry(k.clone()).or_insert_with(|| {
                     keywords.push(k.clone());
                     kw_rules.push(Vec::new());
@@ -264,21 +267,23 @@ impl Engine {
                 }
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .expect("keyword automaton builds");
-        let alternation: Vec<String> = keywords.iter().map(|k| regex::escape(k)).collect();
-        let prefilter = regex::bytes::RegexBuilder::new(&alternation.join("|"))
-            .unicode(false)
-            .size_limit(50 << 20)
-            .build()
-            .expect("keyword alternation builds");
+        let folded: Vec<Vec<u8>> = keywords
+            .iter()
+            .map(|k| k.to_ascii_lowercase().into_bytes())
+            .collect();
+        let kw_exact = keywords
+            .iter()
+            .map(|k| {
+                k.bytes()
+                    .any(|b| b.is_ascii_uppercase())
+                    .then(|| k.as_bytes().into())
+            })
+            .collect();
         let any_rule_paths = rules.iter().any(|r| r.paths.is_some());
         Engine {
             rules,
-            ac,
-            prefilter,
+            keywords: KeywordDfa::new(&folded),
+            kw_exact,
             kw_rules,
             always,
             allow_paths,
@@ -366,83 +371,130 @@ impl Engine {
         } else {
             None
         };
-        let lower = content.to_ascii_lowercase();
         let mut raws: Vec<Raw> = Vec::new();
         let mut vetoes: Vec<Veto> = Vec::new();
-        self.scan_k8s_secret(content, &lower, path_ok.as_deref(), &mut raws, &mut vetoes);
-        let mut last_line_start = usize::MAX;
-        let mut visit = |line_start: usize, raws: &mut Vec<Raw>| {
-            let line_end = memchr::memchr(b'\n', &content[line_start..])
-                .map(|i| line_start + i)
-                .unwrap_or(content.len());
-            self.scan_line(
-                content,
-                &lower,
-                line_start,
-                line_end,
-                path_ok.as_deref(),
-                raws,
-                &mut vetoes,
-                0,
-            );
-            line_end
-        };
-        if self.always.is_empty() {
-            let mut skip_to = 0usize;
-            for m in self.prefilter.find_iter(&lower) {
-                if m.start() < skip_to {
-                    continue;
-                }
-                let line_start = memchr::memrchr(b'\n', &content[..m.start()])
-                    .map(|i| i + 1)
-                    .unwrap_or(0);
-                if line_start == last_line_start {
-                    continue;
-                }
-                last_line_start = line_start;
-                skip_to = visit(line_start, &mut raws);
-            }
-        } else {
-            // Some configured rule has no keyword: every line is a candidate.
-            let mut start = 0;
-            while start <= content.len() {
-                let end = visit(start, &mut raws);
-                start = end + 1;
-            }
-        }
+        self.scan_k8s_secret(content, path_ok.as_deref(), &mut raws, &mut vetoes);
+        self.scan_candidates(content, path_ok.as_deref(), &mut raws, &mut vetoes, 0);
         self.resolve(path, content, first_line, raws)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn scan_line(
+    /// Finds the candidate lines of `content` (lines holding a keyword, or
+    /// every line when some rule has none) and runs their rules.
+    fn scan_candidates(
         &self,
         content: &[u8],
-        lower: &[u8],
-        line_start: usize,
-        line_end: usize,
         path_ok: Option<&[bool]>,
         raws: &mut Vec<Raw>,
         vetoes: &mut Vec<Veto>,
         prio: u8,
     ) {
-        let lline = &lower[line_start..line_end];
-        if has_inline_allow(lline) {
-            return;
+        let mut events: Vec<(usize, u32)> = Vec::new();
+        self.keywords.find(content, &mut events);
+        let mut ids: Vec<u16> = Vec::new();
+        let mut scratch: Vec<u8> = Vec::new();
+        let mut i = 0usize;
+        if self.always.is_empty() {
+            while i < events.len() {
+                // A keyword holds no newline: its line surrounds its end.
+                let end = events[i].0;
+                let line_start = memchr::memrchr(b'\n', &content[..end])
+                    .map(|p| p + 1)
+                    .unwrap_or(0);
+                let line_end = memchr::memchr(b'\n', &content[end..])
+                    .map(|p| end + p)
+                    .unwrap_or(content.len());
+                ids.clear();
+                while i < events.len() && events[i].0 <= line_end {
+                    self.add_rules(content, events[i], &mut ids);
+                    i += 1;
+                }
+                if !ids.is_empty() {
+                    self.scan_line(
+                        content,
+                        line_start,
+                        line_end,
+                        &mut ids,
+                        &mut scratch,
+                        path_ok,
+                        raws,
+                        vetoes,
+                        prio,
+                    );
+                }
+            }
+        } else {
+            // Some configured rule has no keyword: every line is a candidate.
+            let mut line_start = 0;
+            while line_start <= content.len() {
+                let line_end = memchr::memchr(b'\n', &content[line_start..])
+                    .map(|p| line_start + p)
+                    .unwrap_or(content.len());
+                ids.clear();
+                ids.extend_from_slice(&self.always);
+                while i < events.len() && events[i].0 <= line_end {
+                    self.add_rules(content, events[i], &mut ids);
+                    i += 1;
+                }
+                self.scan_line(
+                    content,
+                    line_start,
+                    line_end,
+                    &mut ids,
+                    &mut scratch,
+                    path_ok,
+                    raws,
+                    vetoes,
+                    prio,
+                );
+                line_start = line_end + 1;
+            }
         }
-        let mut ids: Vec<u16> = self.always.clone();
-        for m in self.ac.find_overlapping_iter(lline) {
-            for &r in &self.kw_rules[m.pattern().as_usize()] {
+    }
+
+    /// Adds the rules of the keywords ending at `event` (case-sensitive
+    /// keywords only when the text has their exact case).
+    fn add_rules(&self, content: &[u8], (end, state): (usize, u32), ids: &mut Vec<u16>) {
+        for &k in self.keywords.keywords(state) {
+            let k = k as usize;
+            if let Some(exact) = &self.kw_exact[k] {
+                if content[end - exact.len()..end] != exact[..] {
+                    continue;
+                }
+            }
+            for &r in &self.kw_rules[k] {
                 if !ids.contains(&r) {
                     ids.push(r);
                 }
             }
         }
-        if ids.is_empty() {
+    }
+
+    /// Runs the rules `ids` on one line.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_line(
+        &self,
+        content: &[u8],
+        line_start: usize,
+        line_end: usize,
+        ids: &mut [u16],
+        scratch: &mut Vec<u8>,
+        path_ok: Option<&[bool]>,
+        raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
+        prio: u8,
+    ) {
+        scratch.clear();
+        scratch.extend(
+            content[line_start..line_end]
+                .iter()
+                .map(u8::to_ascii_lowercase),
+        );
+        if has_inline_allow(scratch) {
             return;
         }
         ids.sort_unstable();
         let line_len = line_end - line_start;
-        for &ri in &ids {
+        for &ri in ids.iter() {
             let ri = ri as usize;
             let rule = &self.rules[ri];
             if rule.kind == RuleKind::Generic && line_len > GENERIC_MAX_LINE {
@@ -568,12 +620,17 @@ impl Engine {
     fn scan_k8s_secret(
         &self,
         content: &[u8],
-        lower: &[u8],
         path_ok: Option<&[bool]>,
         raws: &mut Vec<Raw>,
         vetoes: &mut Vec<Veto>,
     ) {
-        if memmem::find(lower, b"kind: secret").is_none() {
+        if !memmem::find_iter(content, b"ind: ").any(|i| {
+            i > 0
+                && content[i - 1].eq_ignore_ascii_case(&b'k')
+                && content
+                    .get(i + 5..i + 11)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"secret"))
+        }) {
             return;
         }
         let mut in_data = false;
@@ -639,28 +696,9 @@ impl Engine {
         at_end: usize,
         raws: &mut Vec<Raw>,
     ) {
-        let lower = synth.to_ascii_lowercase();
         let mut inner = Vec::new();
         let mut inner_vetoes = Vec::new();
-        let mut s = 0;
-        while s < synth.len() {
-            let e = memchr::memchr(b'\n', &synth[s..])
-                .map(|i| s + i)
-                .unwrap_or(synth.len());
-            if self.ac.find(&lower[s..e]).is_some() || !self.always.is_empty() {
-                self.scan_line(
-                    synth,
-                    &lower,
-                    s,
-                    e,
-                    path_ok,
-                    &mut inner,
-                    &mut inner_vetoes,
-                    0,
-                );
-            }
-            s = e + 1;
-        }
+        self.scan_candidates(synth, path_ok, &mut inner, &mut inner_vetoes, 0);
         for r in inner {
             if raws
                 .iter()

@@ -31,6 +31,7 @@ pub mod entropy;
 pub mod git;
 pub mod ignore;
 pub mod output;
+mod prefilter;
 pub mod rules;
 pub mod walk;
 

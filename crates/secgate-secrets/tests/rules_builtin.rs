@@ -32,10 +32,11 @@ fn at_least_150_rules_with_unique_ids() {
             r.id
         );
         for k in r.keywords {
-            assert_eq!(
-                *k,
-                k.to_ascii_lowercase(),
-                "{}: keyword {k} must be lowercase",
+            // Lower case matches any case; an upper-case letter makes the
+            // keyword exact (see the test of exact-case keywords below).
+            assert!(
+                !k.is_empty() && k.is_ascii() && !k.contains('\n'),
+                "{}: keyword {k:?} must be non-empty ASCII on one line",
                 r.id
             );
         }
@@ -140,4 +141,35 @@ fn docs_list_every_rule() {
         "docs/secrets-rules.md must state the rule count ({})",
         BUILTIN.len()
     );
+}
+
+/// A keyword with an upper-case letter only counts in that exact case (the
+/// prefilter then skips "Asia/Tokyo" for `ASIA`). That loses nothing only if
+/// the rule's regex itself requires that literal, case-sensitively: checked
+/// here on the regex source, and on the samples in the other case.
+#[test]
+fn exact_case_keywords_are_literals_of_their_case_sensitive_regex() {
+    let engine = Engine::builtin();
+    let mut exact = 0;
+    for r in BUILTIN {
+        for k in r.keywords {
+            if !k.bytes().any(|b| b.is_ascii_uppercase()) {
+                continue;
+            }
+            exact += 1;
+            let unescaped = r.regex.replace("\\.", ".");
+            assert!(
+                unescaped.contains(k) && !r.regex.contains("(?i"),
+                "{}: exact-case keyword {k:?} is not a literal of its case-sensitive regex",
+                r.id
+            );
+        }
+    }
+    assert!(exact >= 8, "only {exact} exact-case keywords");
+    // The AWS key id in lower case, or "Asia" in a time zone, runs no rule.
+    let text = b"tz = \"Asia/Tokyo\"\nkey = akiaq5r2tz7w3xyj4n6p\n";
+    assert!(engine.scan("a.py", text).is_empty());
+    let hits = engine.scan("a.py", b"key = AKIAQ5R2TZ7W3XYJ4N6P # Asia\n");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].rule_id, "aws-access-key-id");
 }

@@ -1,7 +1,7 @@
 //! Rules: what a secret looks like.
 //!
-//! A [`Rule`] is an id, a description, keywords (lowercase ASCII; the line must
-//! contain one for the rule to run: the prefilter), a regex (ASCII-only, bytes)
+//! A [`Rule`] is an id, a description, keywords (ASCII; the line must contain
+//! one for the rule to run: the prefilter; lower-case ones in any case), a regex (ASCII-only, bytes)
 //! whose named group `secret`, or else whose first participating group, is the
 //! secret, an optional Shannon entropy floor, and an optional [`Validator`]
 //! (a checksum or a structural check).
@@ -56,7 +56,9 @@ pub struct Rule {
     pub id: String,
     /// One-line description: what credential this is.
     pub description: String,
-    /// Lowercase keywords; a line must contain one (case-insensitively) for the rule to run.
+    /// Keywords; a line must contain one for the rule to run. A keyword in
+    /// lower case matches in any case; one with an upper-case letter (`AKIA`)
+    /// matches only that exact text.
     pub keywords: Vec<String>,
     /// The regex (bytes, ASCII), compiled on first use.
     pub regex: LazyRegex,
@@ -154,7 +156,8 @@ pub struct RuleDef {
     pub id: &'static str,
     /// Description.
     pub description: &'static str,
-    /// Lowercase keywords for the prefilter.
+    /// Keywords for the prefilter: lower case to match in any case, with an
+    /// upper-case letter to match exactly (see [`Rule::keywords`]).
     pub keywords: &'static [&'static str],
     /// The regex source.
     pub regex: &'static str,
@@ -200,11 +203,7 @@ impl RuleDef {
         Rule {
             id: self.id.to_string(),
             description: self.description.to_string(),
-            keywords: self
-                .keywords
-                .iter()
-                .map(|k| k.to_ascii_lowercase())
-                .collect(),
+            keywords: self.keywords.iter().map(|k| k.to_string()).collect(),
             regex: LazyRegex::lazy(self.regex),
             entropy: self.entropy,
             validator: self.validator,
