@@ -59,6 +59,11 @@ fn main() {
         for line in b.split(|&c| c == b'\n') {
             ids.clear();
             for m in ac.find_overlapping_iter(line) {
+                let k = &kws[m.pattern().as_usize()];
+                // As the engine: a keyword with an upper-case letter is exact.
+                if k.bytes().any(|b| b.is_ascii_uppercase()) && &line[m.range()] != k.as_bytes() {
+                    continue;
+                }
                 for &r in &kw_rules[m.pattern().as_usize()] {
                     if !ids.contains(&r) {
                         ids.push(r);

@@ -221,3 +221,67 @@ fn finding_carries_no_secret() {
         secgate_core::Location::Secret { line: Some(1), .. }
     ));
 }
+
+/// Token boundaries: a prefixed token needs a non-word byte (or the start)
+/// before it and a non-alphanumeric byte (or the end) after it; the AWS key id
+/// also accepts `_` before it. Checked at the start and end of the buffer,
+/// inside a 2 MB minified line full of near-misses, and across the four
+/// segments the prefilter cuts large buffers into.
+#[test]
+fn token_boundaries_hold_on_long_lines_and_across_segments() {
+    let e = Engine::builtin();
+    let t = gh(7);
+    let aws = "AKIAQ5R2TZ7W3XYJ4N6P";
+    let ids = |text: &str| -> Vec<String> {
+        e.scan("m.js", text.as_bytes())
+            .into_iter()
+            .map(|h| h.rule_id)
+            .collect()
+    };
+    assert_eq!(ids(&t), vec!["github-pat"]);
+    assert_eq!(ids(&format!("({t})")), vec!["github-pat"]);
+    assert!(ids(&format!("x{t}")).is_empty());
+    assert!(ids(&format!("_{t}")).is_empty());
+    assert!(ids(&format!("{t}9")).is_empty());
+    assert_eq!(ids(&format!("KEY_{aws}")), vec!["aws-access-key-id"]);
+    assert!(ids(&format!("x{aws}")).is_empty());
+    // One long line: near-misses (lower-case, too short, glued) everywhere,
+    // one real key and one real token in the middle of it.
+    let mut line = String::new();
+    while line.len() < 2 << 20 {
+        line.push_str(
+            "var a=\"Asia/Tokyo\",b=\"ASIAQ5R2TZ7W\",c=\"xghp_abc\",d=\"akiaq5r2tz7w3xyj4n6p\";",
+        );
+    }
+    let mid = line.len() / 2;
+    let mid = line[..mid].rfind(';').unwrap() + 1;
+    let text = format!("{}k=\"{aws}\";g=\"{t}\";{}\n", &line[..mid], &line[mid..]);
+    let hits = e.scan("m.js", text.as_bytes());
+    let got: Vec<(&str, u32, u32)> = hits
+        .iter()
+        .map(|h| (h.rule_id.as_str(), h.line, h.column))
+        .collect();
+    let col = mid as u32 + 4;
+    assert_eq!(
+        got,
+        vec![
+            ("aws-access-key-id", 1, col),
+            ("github-pat", 1, col + aws.len() as u32 + 5)
+        ]
+    );
+    // The same token at every offset around the segment boundaries of a
+    // 64 KiB buffer (a quarter is 16 KiB).
+    for at in [
+        16 * 1024 - 45,
+        16 * 1024 - 20,
+        16 * 1024 - 1,
+        32 * 1024 - 3,
+        48 * 1024 - 39,
+    ] {
+        let mut buf = vec![b' '; 64 * 1024];
+        buf[at..at + t.len()].copy_from_slice(t.as_bytes());
+        let hits = e.scan("seg.txt", &buf);
+        assert_eq!(hits.len(), 1, "token at {at}");
+        assert_eq!(hits[0].column as usize, at + 1);
+    }
+}
