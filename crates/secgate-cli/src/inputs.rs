@@ -143,7 +143,7 @@ fn dir_reports(dir: &Path) -> Result<Vec<PathBuf>, Fail> {
 /// Reads and parses every report. Parse errors are all printed (each located
 /// at file:line:col) and then fail with exit 2; I/O failures exit 3 at once.
 /// A report's bytes: read into memory, or mapped when the file is large.
-enum Bytes {
+pub(crate) enum Bytes {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap),
 }
@@ -168,7 +168,7 @@ impl std::ops::Deref for Bytes {
 /// then parsed straight from the page cache, with no copy and no fresh pages.
 const MAP_FROM: u64 = 4 << 20;
 
-fn read_file(p: &Path) -> std::io::Result<Bytes> {
+pub(crate) fn read_file(p: &Path) -> std::io::Result<Bytes> {
     let file = std::fs::File::open(p)?;
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() >= MAP_FROM {

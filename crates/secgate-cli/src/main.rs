@@ -322,7 +322,7 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
     let baseline = match &args.baseline {
         None => None,
         Some(path) => {
-            let bytes = std::fs::read(path)
+            let bytes = inputs::read_file(path)
                 .map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
             match Baseline::from_bytes(&bytes, &opts) {
                 Ok(b) => Some(b),

@@ -578,7 +578,16 @@ impl Finding {
     /// such as `CVE-2021-44228`, `CWE-79`, `semgrep_id:x` or a rule id.
     pub fn matches_id(&self, pattern: &str) -> bool {
         let p = pattern.trim();
-        if self.identifiers.iter().any(|i| i.matches_text(p)) {
+        // Parsed once here, not once per identifier (`Identifier::matches_text`).
+        let typed = p
+            .parse::<Identifier>()
+            .ok()
+            .filter(|t| !matches!(t, Identifier::Other { .. }));
+        let hit = match &typed {
+            Some(t) => self.identifiers.iter().any(|i| i == t),
+            None => self.identifiers.iter().any(|i| i.matches_other_text(p)),
+        };
+        if hit {
             return true;
         }
         if let Some(r) = &self.rule_id {

@@ -195,6 +195,13 @@ impl Identifier {
                 return &typed == self;
             }
         }
+        self.matches_other_text(p)
+    }
+
+    /// The textual half of [`Identifier::matches_text`], for a pattern that
+    /// is not a typed identifier: `scheme:value` or the value alone, ASCII
+    /// case-insensitive, against an [`Identifier::Other`].
+    pub(crate) fn matches_other_text(&self, p: &str) -> bool {
         match self {
             Identifier::Other { scheme, value } => {
                 if let Some((s, v)) = p.split_once(':') {

@@ -24,6 +24,14 @@ fn esc_text(s: &str) -> String {
 }
 
 fn escape(s: &str, attribute: bool) -> String {
+    // Most text needs nothing: no markup character, no control character,
+    // and no byte 0xEF (which starts U+FFFE and U+FFFF, among others).
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0..=0x1f | 0xEF))
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
@@ -241,6 +249,14 @@ mod tests {
     fn escaping() {
         assert_eq!(esc("a<b>&\"'\u{1}\n"), "a&lt;b&gt;&amp;&quot;&apos;&#10;");
         assert_eq!(esc_text("x\ny\u{7}"), "x\ny");
+        // The fast path (nothing to escape) and the characters it must not skip.
+        assert_eq!(esc("plain text 1.2.3"), "plain text 1.2.3");
+        assert_eq!(
+            esc("non-char \u{FFFE}\u{FFFF} gone, \u{F000} kept"),
+            "non-char  gone, \u{F000} kept"
+        );
+        assert_eq!(esc_text("tab\there"), "tab\there");
+        assert_eq!(esc("tab\there"), "tab&#9;here");
     }
 
     #[test]

@@ -175,6 +175,9 @@ pub(crate) fn safe_description(f: &Finding) -> Option<&str> {
 
 /// Text on one line: control characters and whitespace runs folded to one space.
 pub(crate) fn one_line(s: &str) -> String {
+    if is_one_line(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -191,6 +194,29 @@ pub(crate) fn one_line(s: &str) -> String {
         }
     }
     out
+}
+
+/// True when [`one_line`] would return `s` unchanged: printable ASCII with
+/// single inner spaces (most report text; checked a byte at a time).
+fn is_one_line(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for &c in b {
+        if c == b' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else if (0x21..0x7f).contains(&c) {
+            prev_space = false;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Truncates to at most `max` bytes on a character boundary, marking the cut with `…`.
@@ -349,5 +375,37 @@ impl Counts {
             row[col] += 1;
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The general rule of [`one_line`], without the fast path.
+    fn one_line_by_chars(s: &str) -> String {
+        s.split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    proptest! {
+        #[test]
+        fn one_line_fast_path_agrees_with_the_general_rule(
+            s in "[ a-z\t\n\r\u{0}\u{1b}\u{7f}\u{a0}\u{2028}é&<>]{0,24}"
+        ) {
+            prop_assert_eq!(one_line(&s), one_line_by_chars(&s));
+        }
+    }
+
+    #[test]
+    fn one_line_examples() {
+        assert_eq!(one_line("plain words here"), "plain words here");
+        assert_eq!(one_line(" lead"), "lead");
+        assert_eq!(one_line("trail "), "trail");
+        assert_eq!(one_line("a  b\tc\nd\u{1b}[2Je"), "a b c d [2Je");
+        assert_eq!(one_line("a\u{a0}b"), "a b");
     }
 }
