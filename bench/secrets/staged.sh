@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin secgate-secrets
-bin="$root/target/release/secgate-secrets"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/secgate-secrets"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1

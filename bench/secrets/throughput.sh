@@ -15,7 +15,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 tree="${1:-/tmp/secgate-bench-tree}"
 subset_mb="${2:-20}"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin secgate-secrets
-bin="$root/target/release/secgate-secrets"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/secgate-secrets"
 
 if [ ! -d "$tree" ]; then
   echo "assembling $tree from real source text..."

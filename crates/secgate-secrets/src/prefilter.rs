@@ -136,6 +136,11 @@ impl KeywordDfa {
                 outputs.push((a, out_kw.len() as u32));
             }
         }
+        // The invariant `step` relies on.
+        assert!(classes.iter().all(|&c| (c as usize) < stride));
+        assert!(table
+            .iter()
+            .all(|&t| (t as usize).is_multiple_of(stride) && t as usize + stride <= table.len()));
         KeywordDfa {
             classes,
             stride,
@@ -168,7 +173,7 @@ impl KeywordDfa {
             state[k] = self.quiet(&hay[from..starts[k]]);
         }
         let mut outs: [Vec<(usize, u32)>; 4] = Default::default();
-        let (t, cl, mm) = (&self.table[..], &self.classes, self.match_min);
+        let mm = self.match_min;
         let (h0, h1, h2, h3) = (
             &hay[..seg],
             &hay[seg..2 * seg],
@@ -176,22 +181,13 @@ impl KeywordDfa {
             &hay[3 * seg..4 * seg],
         );
         let [mut s0, mut s1, mut s2, mut s3] = state;
-        for i in 0..seg {
-            s0 = t[(s0 + cl[h0[i] as usize] as u32) as usize];
-            s1 = t[(s1 + cl[h1[i] as usize] as u32) as usize];
-            s2 = t[(s2 + cl[h2[i] as usize] as u32) as usize];
-            s3 = t[(s3 + cl[h3[i] as usize] as u32) as usize];
-            if s0 >= mm {
-                outs[0].push((i + 1, s0));
-            }
-            if s1 >= mm {
-                outs[1].push((seg + i + 1, s1));
-            }
-            if s2 >= mm {
-                outs[2].push((2 * seg + i + 1, s2));
-            }
-            if s3 >= mm {
-                outs[3].push((3 * seg + i + 1, s3));
+        for (i, (((&b0, &b1), &b2), &b3)) in h0.iter().zip(h1).zip(h2).zip(h3).enumerate() {
+            s0 = self.step(s0, b0);
+            s1 = self.step(s1, b1);
+            s2 = self.step(s2, b2);
+            s3 = self.step(s3, b3);
+            if (s0 >= mm) | (s1 >= mm) | (s2 >= mm) | (s3 >= mm) {
+                record(&mut outs, mm, seg, i, [s0, s1, s2, s3]);
             }
         }
         for o in &outs {
@@ -201,11 +197,22 @@ impl KeywordDfa {
         self.walk(&hay[4 * seg..], 4 * seg, s3, out);
     }
 
+    /// One transition.
+    #[inline(always)]
+    fn step(&self, s: u32, b: u8) -> u32 {
+        let i = s as usize + self.classes[b as usize] as usize;
+        debug_assert!(i < self.table.len());
+        // SAFETY: `new` asserts that every state id in the table (and the
+        // root, 0) is a multiple of `stride` at most `table.len() - stride`,
+        // and every class is below `stride`; states only come from the table.
+        unsafe { *self.table.get_unchecked(i) }
+    }
+
     /// One stream from `state`; positions reported relative to `base`.
     fn walk(&self, hay: &[u8], base: usize, mut s: u32, out: &mut Vec<(usize, u32)>) {
-        let (t, cl, mm) = (&self.table[..], &self.classes, self.match_min);
+        let mm = self.match_min;
         for (i, &b) in hay.iter().enumerate() {
-            s = t[(s + cl[b as usize] as u32) as usize];
+            s = self.step(s, b);
             if s >= mm {
                 out.push((base + i + 1, s));
             }
@@ -214,11 +221,18 @@ impl KeywordDfa {
 
     /// The state after walking `hay` from the root, matches not reported.
     fn quiet(&self, hay: &[u8]) -> u32 {
-        let mut s = 0u32;
-        for &b in hay {
-            s = self.table[(s + self.classes[b as usize] as u32) as usize];
+        hay.iter().fold(0u32, |s, &b| self.step(s, b))
+    }
+}
+
+/// Records the streams in a match state at step `i` (off the hot loop).
+#[cold]
+#[inline(never)]
+fn record(outs: &mut [Vec<(usize, u32)>; 4], mm: u32, seg: usize, i: usize, st: [u32; 4]) {
+    for (k, &s) in st.iter().enumerate() {
+        if s >= mm {
+            outs[k].push((k * seg + i + 1, s));
         }
-        s
     }
 }
 
