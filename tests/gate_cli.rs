@@ -326,6 +326,66 @@ fn every_output_from_one_run() {
 }
 
 #[test]
+fn a_bad_baseline_is_exit_2_naming_it_even_when_the_reports_are_bad_too() {
+    let d = tmp_with(&[
+        ("trivy.json", TRIVY),
+        (
+            "truncated-baseline.json",
+            r#"{"passed": true, "findings": ["#,
+        ),
+        (
+            "broken-report.json",
+            "{\"SchemaVersion\": 2, \"Results\": [",
+        ),
+    ]);
+    // Missing, truncated: exit 2 with the baseline named and located.
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--new-only",
+            "--baseline",
+            "nope.json",
+            "trivy.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 2, "{out}\n{err}");
+    assert!(
+        err.contains("baseline") && err.contains("nope.json"),
+        "{err}"
+    );
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--new-only",
+            "--baseline",
+            "truncated-baseline.json",
+            "trivy.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 2, "{out}\n{err}");
+    assert!(err.contains("truncated-baseline.json"), "{err}");
+    // The baseline is read beside the reports: both bad, the baseline's error
+    // is the one reported, and never a pass.
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "--new-only",
+            "--baseline",
+            "truncated-baseline.json",
+            "broken-report.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 2, "{out}\n{err}");
+    assert!(err.contains("truncated-baseline.json"), "{err}");
+}
+
+#[test]
 fn exceptions_baseline_and_explain() {
     let policy = "exceptions:\n  - id: CVE-2021-44228\n    reason: patched in the base image\n    ticket: SEC-42\n    expires: 2026-12-31\n  - id: CVE-1999-0001\n    reason: gone\n";
     let d = tmp_with(&[("trivy.json", TRIVY), (".secgate.yml", policy)]);

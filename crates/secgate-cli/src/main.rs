@@ -18,7 +18,7 @@ use secgate_core::Severity;
 use secgate_policy::policy::{Date, Policy, Threshold};
 use secgate_policy::{engine, Baseline};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit codes: the contract of the gate.
@@ -286,6 +286,20 @@ fn today() -> Result<Date, Fail> {
     }
 }
 
+fn load_baseline(path: &Path, opts: &secgate_reports::ParseOptions) -> Result<Baseline, Fail> {
+    let bytes = inputs::read_file(path)
+        .map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
+    match Baseline::from_bytes(&bytes, opts) {
+        Ok(b) => Ok(b),
+        Err(secgate_policy::BaselineError::Report(e)) => {
+            Err(Fail::input(e.located(&path.display().to_string(), &bytes)))
+        }
+        Err(e) => Err(Fail::input(
+            MReport::new(e).wrap_err(format!("in the baseline {}", path.display())),
+        )),
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, Fail> {
     // Everything that can be wrong with the command line first, before any work.
     let outputs = outputs::parse_specs(&args.outputs)?;
@@ -319,27 +333,22 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         ..Default::default()
     };
     t.lap("policy");
-    let baseline = match &args.baseline {
-        None => None,
-        Some(path) => {
-            let bytes = inputs::read_file(path)
-                .map_err(|e| io_fail(format!("cannot read the baseline {}", path.display()), e))?;
-            match Baseline::from_bytes(&bytes, &opts) {
-                Ok(b) => Some(b),
-                Err(secgate_policy::BaselineError::Report(e)) => {
-                    return Err(Fail::input(e.located(&path.display().to_string(), &bytes)))
-                }
-                Err(e) => {
-                    return Err(Fail::input(
-                        MReport::new(e).wrap_err(format!("in the baseline {}", path.display())),
-                    ))
-                }
-            }
-        }
+    // The baseline (often as big as the reports) is read on a second thread
+    // while the reports are read; its errors are reported first.
+    let (baseline, reports) = match &args.baseline {
+        None => (None, inputs::read_all(&args.reports, &opts)),
+        Some(path) => std::thread::scope(|s| {
+            let b = s.spawn(|| load_baseline(path, &opts));
+            let reports = inputs::read_all(&args.reports, &opts);
+            (
+                Some(b.join().expect("the baseline thread panicked")),
+                reports,
+            )
+        }),
     };
-    t.lap("baseline");
-    let reports = inputs::read_all(&args.reports, &opts)?;
-    t.lap("reports");
+    let baseline = baseline.transpose()?;
+    let reports = reports?;
+    t.lap("baseline and reports");
     if args.verbose {
         for r in &reports {
             for n in &r.notes {
