@@ -7,7 +7,8 @@
 //! | Trivy `Severity` | `CRITICAL` | `HIGH` | `MEDIUM` | `LOW` | | `UNKNOWN` |
 //! | Trivy `VendorSeverity` | `4` | `3` | `2` | `1` | | `0` |
 //! | CVSS v2/v3/v4 base score, SARIF `security-severity` | >= 9.0 | >= 7.0 | >= 4.0 | > 0.0 | 0.0 | unparseable |
-//! | SARIF `level` (when no `security-severity`) | | `error` | `warning` | `note` | `none` | |
+//! | SARIF producer scale: `properties.severity` word (dependency-check), rule tag `CRITICAL`/`HIGH`/`MEDIUM`/`LOW` (gosec) | `critical`, `CRITICAL` | `high`, `HIGH` | `medium`, `MEDIUM` | `low`, `LOW` | `info` | |
+//! | SARIF `level` (when none of the above) | | `error` | `warning` | `note` | `none` | |
 //! | ZAP `riskcode` | | `3` | `2` | `1` | `0` | other |
 //! | gitleaks (no scale of its own) | every leak | | | | | |
 //!

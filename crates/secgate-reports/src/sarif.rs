@@ -36,7 +36,7 @@
 //! ## Field mapping
 //! | finding field | SARIF |
 //! |---|---|
-//! | `severity` | `security-severity` in the result's, else the rule's `properties` (CVSS number, numeric string, or word: [`Severity::parse_lenient`]); else `level` of the result, else the rule's `defaultConfiguration.level`, else CodeQL's `problem.severity` (`error`, `warning`, `recommendation`), else SARIF's default `warning` ([`Severity::from_sarif_level`]) |
+//! | `severity` | `security-severity` in the result's, else the rule's `properties` (CVSS number, numeric string, or word: [`Severity::parse_lenient`]); else the producer's own `severity` property (result, then rule; OWASP dependency-check) or a rule or result tag that is exactly `CRITICAL`/`HIGH`/`MEDIUM`/`LOW` (gosec); else `level` of the result, else the rule's `defaultConfiguration.level`, else CodeQL's `problem.severity` (`error`, `warning`, `recommendation`), else SARIF's default `warning` ([`Severity::from_sarif_level`]) |
 //! | `original_severity` | the text the severity came from |
 //! | `confidence` | the rule's `properties.precision` (`very-high`/`high`, `medium`, `low`/`very-low`) |
 //! | `rule_id` | `ruleId`, else `rule.id`, else the indexed rule's `id` |
@@ -243,6 +243,9 @@ struct Properties {
     security_severity: Option<String>,
     #[serde(rename = "problem.severity", deserialize_with = "lenient::text")]
     problem_severity: Option<String>,
+    /// A producer's own severity word (OWASP dependency-check: `"low"`).
+    #[serde(deserialize_with = "lenient::text")]
+    severity: Option<String>,
     #[serde(deserialize_with = "lenient::text")]
     precision: Option<String>,
     #[serde(deserialize_with = "strings")]
@@ -886,7 +889,23 @@ fn convert_result(
     let from_sec = sec_sev
         .as_deref()
         .and_then(|s| Severity::parse_lenient(s).map(|v| (v, s.to_string())));
-    let (severity, original) = match from_sec {
+    // Else the producer's own scale: a `severity` property (dependency-check)
+    // or a tag that is exactly an upper-case severity word (gosec's `LOW`,
+    // `MEDIUM`, `HIGH`), which `level` only approximates.
+    let from_producer = from_sec.or_else(|| {
+        res_props
+            .and_then(|p| p.severity.as_deref())
+            .or_else(|| rule_props.and_then(|p| p.severity.as_deref()))
+            .and_then(|s| Severity::parse_lenient(s).map(|v| (v, s.to_string())))
+            .or_else(|| {
+                res_props
+                    .into_iter()
+                    .chain(rule_props)
+                    .flat_map(|p| p.tags.iter())
+                    .find_map(|t| severity_tag(t).map(|v| (v, t.clone())))
+            })
+    });
+    let (severity, original) = match from_producer {
         Some((s, t)) => (s, Some(t)),
         None => {
             let level = result.level.clone().or_else(|| {
@@ -1356,6 +1375,19 @@ fn ids_in_tag(tag: &str) -> Vec<Identifier> {
         }
     }
     out
+}
+
+/// A tag that states a severity: exactly `CRITICAL`, `HIGH`, `MEDIUM` or `LOW`
+/// (upper case, as gosec writes them; a lower-case `high` tag may mean
+/// something else, such as precision).
+fn severity_tag(tag: &str) -> Option<Severity> {
+    match tag {
+        "CRITICAL" => Some(Severity::Critical),
+        "HIGH" => Some(Severity::High),
+        "MEDIUM" => Some(Severity::Medium),
+        "LOW" => Some(Severity::Low),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -174,6 +174,36 @@ fn gosec_cwe_from_taxonomy_relationships() {
 }
 
 #[test]
+fn producer_severity_words_beat_the_sarif_level() {
+    // gosec: `level` is error/warning, its own severity is a rule tag.
+    let Some(r) = load("sarif/amadeus-gh-app-auth__gosec-dev__gosec.sarif") else {
+        return;
+    };
+    for f in &r.findings {
+        let want = match f.rule_id.as_deref() {
+            Some("G104") => Severity::Low,
+            Some("G301") | Some("G304") => Severity::Medium,
+            other => panic!("unexpected rule {other:?}"),
+        };
+        assert_eq!(f.severity, want, "{:?}", f.rule_id);
+    }
+    // OWASP dependency-check: `properties.severity` when it has one (3
+    // medium, 1 low), else the level (error: high).
+    let Some(r) = load("sarif/defectdojo__dependency_check.sarif") else {
+        return;
+    };
+    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
+    assert_eq!(
+        (
+            count(Severity::Medium),
+            count(Severity::Low),
+            count(Severity::High)
+        ),
+        (3, 1, 9)
+    );
+}
+
+#[test]
 fn trivy_sarif_is_container_scanning_with_packages() {
     let Some(r) = load("sarif/trivy__alpine-310.sarif.golden") else {
         return;

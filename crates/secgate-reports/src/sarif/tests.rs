@@ -456,3 +456,30 @@ fn sarif_1_with_string_messages_is_still_unsupported_not_a_shape_error() {
     let e = parse(br#"{"version":"1.0.0","runs":[{"tool":{"name":"x"},"results":[{"ruleId":"a","message":"Check fails.","locations":[]}]}]}"#).unwrap_err();
     assert!(matches!(e, ParseError::Unsupported { .. }), "{e:?}");
 }
+
+#[test]
+fn producer_severity_property_and_upper_case_tags_beat_level() {
+    let r = one(r#"{"tool":{"driver":{"name":"gosec","rules":[
+            {"id":"G1","defaultConfiguration":{"level":"error"},"properties":{"tags":["security","LOW"]}},
+            {"id":"G2","defaultConfiguration":{"level":"error"},"properties":{"tags":["security","high"]}},
+            {"id":"G3","properties":{"tags":["MEDIUM"],"security-severity":"9.8"}}]}},
+          "results":[
+            {"ruleId":"G1","ruleIndex":0,"level":"error","message":{"text":"tag LOW"}},
+            {"ruleId":"G2","ruleIndex":1,"level":"warning","message":{"text":"lower-case tag is not a severity"}},
+            {"ruleId":"G3","ruleIndex":2,"level":"note","message":{"text":"security-severity first"}},
+            {"ruleId":"G2","ruleIndex":1,"level":"error","message":{"text":"property"},"properties":{"severity":"medium"}}]}"#);
+    let sev: Vec<(Severity, Option<&str>)> = r
+        .findings
+        .iter()
+        .map(|f| (f.severity, f.original_severity.as_deref()))
+        .collect();
+    assert_eq!(
+        sev,
+        vec![
+            (Severity::Low, Some("LOW")),
+            (Severity::Medium, Some("warning")),
+            (Severity::Critical, Some("9.8")),
+            (Severity::Medium, Some("medium")),
+        ]
+    );
+}
