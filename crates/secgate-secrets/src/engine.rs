@@ -39,6 +39,9 @@ use regex::bytes::Regex;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
+/// Where a Kubernetes Secret manifest may be (any case, as before).
+const K8S_SECRET: &str = "kind: secret";
+
 /// How far past its first line a multi-line rule may match (bytes).
 const MULTILINE_WINDOW: usize = 256 * 1024;
 
@@ -50,6 +53,9 @@ pub struct Engine {
     keywords: KeywordDfa,
     /// For each keyword, its exact form when it must match case-sensitively.
     kw_exact: Vec<Option<Box<[u8]>>>,
+    /// The id of the pseudo-keyword `kind: secret` (no rule: it wakes the
+    /// Kubernetes Secret decoder).
+    kw_k8s: usize,
     kw_rules: Vec<Vec<u16>>,
     always: Vec<u16>,
     allow_paths: Option<GlobSet>,
@@ -267,6 +273,9 @@ impl Engine {
                 }
             }
         }
+        let kw_k8s = keywords.len();
+        keywords.push(K8S_SECRET.to_string());
+        kw_rules.push(Vec::new());
         let folded: Vec<Vec<u8>> = keywords
             .iter()
             .map(|k| k.to_ascii_lowercase().into_bytes())
@@ -284,6 +293,7 @@ impl Engine {
             rules,
             keywords: KeywordDfa::new(&folded),
             kw_exact,
+            kw_k8s,
             kw_rules,
             always,
             allow_paths,
@@ -373,8 +383,23 @@ impl Engine {
         };
         let mut raws: Vec<Raw> = Vec::new();
         let mut vetoes: Vec<Veto> = Vec::new();
-        self.scan_k8s_secret(content, path_ok.as_deref(), &mut raws, &mut vetoes);
-        self.scan_candidates(content, path_ok.as_deref(), &mut raws, &mut vetoes, 0);
+        let mut events: Vec<(usize, u32)> = Vec::new();
+        self.keywords.find(content, &mut events);
+        let k8s = self.kw_k8s as u16;
+        if events
+            .iter()
+            .any(|&(_, st)| self.keywords.keywords(st).contains(&k8s))
+        {
+            self.scan_k8s_secret(content, path_ok.as_deref(), &mut raws, &mut vetoes);
+        }
+        self.scan_candidates(
+            content,
+            &events,
+            path_ok.as_deref(),
+            &mut raws,
+            &mut vetoes,
+            0,
+        );
         self.resolve(path, content, first_line, raws)
     }
 
@@ -383,13 +408,12 @@ impl Engine {
     fn scan_candidates(
         &self,
         content: &[u8],
+        events: &[(usize, u32)],
         path_ok: Option<&[bool]>,
         raws: &mut Vec<Raw>,
         vetoes: &mut Vec<Veto>,
         prio: u8,
     ) {
-        let mut events: Vec<(usize, u32)> = Vec::new();
-        self.keywords.find(content, &mut events);
         let mut ids: Vec<u16> = Vec::new();
         let mut scratch: Vec<u8> = Vec::new();
         let mut i = 0usize;
@@ -624,15 +648,6 @@ impl Engine {
         raws: &mut Vec<Raw>,
         vetoes: &mut Vec<Veto>,
     ) {
-        if !memmem::find_iter(content, b"ind: ").any(|i| {
-            i > 0
-                && content[i - 1].eq_ignore_ascii_case(&b'k')
-                && content
-                    .get(i + 5..i + 11)
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"secret"))
-        }) {
-            return;
-        }
         let mut in_data = false;
         let mut data_indent = 0usize;
         let mut start = 0usize;
@@ -698,7 +713,9 @@ impl Engine {
     ) {
         let mut inner = Vec::new();
         let mut inner_vetoes = Vec::new();
-        self.scan_candidates(synth, path_ok, &mut inner, &mut inner_vetoes, 0);
+        let mut events = Vec::new();
+        self.keywords.find(synth, &mut events);
+        self.scan_candidates(synth, &events, path_ok, &mut inner, &mut inner_vetoes, 0);
         for r in inner {
             if raws
                 .iter()

@@ -13,6 +13,9 @@
 /// Below this size a buffer is walked as one stream.
 const INTERLEAVE_MIN: usize = 4096;
 
+/// Streams walked in lock step over a large buffer.
+const STREAMS: usize = 6;
+
 /// A compiled keyword set.
 #[derive(Debug, Clone)]
 pub(crate) struct KeywordDfa {
@@ -165,36 +168,39 @@ impl KeywordDfa {
             self.walk(hay, 0, 0, out);
             return;
         }
-        let seg = hay.len() / 4;
-        let starts = [0, seg, 2 * seg, 3 * seg];
-        let mut state = [0u32; 4];
-        for k in 1..4 {
-            let from = starts[k].saturating_sub(self.max_len.saturating_sub(1));
-            state[k] = self.quiet(&hay[from..starts[k]]);
+        self.find_interleaved::<STREAMS>(hay, out);
+    }
+
+    /// `N` streams in lock step over `N` equal segments, each started from
+    /// the state the bytes just before its segment lead to (a keyword ending
+    /// in a segment starts at most `max_len - 1` bytes before it).
+    fn find_interleaved<const N: usize>(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+        let seg = hay.len() / N;
+        let mut st = [0u32; N];
+        for (k, s) in st.iter_mut().enumerate().skip(1) {
+            let start = k * seg;
+            let from = start.saturating_sub(self.max_len.saturating_sub(1));
+            *s = self.quiet(&hay[from..start]);
         }
-        let mut outs: [Vec<(usize, u32)>; 4] = Default::default();
+        let mut outs: [Vec<(usize, u32)>; N] = std::array::from_fn(|_| Vec::new());
         let mm = self.match_min;
-        let (h0, h1, h2, h3) = (
-            &hay[..seg],
-            &hay[seg..2 * seg],
-            &hay[2 * seg..3 * seg],
-            &hay[3 * seg..4 * seg],
-        );
-        let [mut s0, mut s1, mut s2, mut s3] = state;
-        for (i, (((&b0, &b1), &b2), &b3)) in h0.iter().zip(h1).zip(h2).zip(h3).enumerate() {
-            s0 = self.step(s0, b0);
-            s1 = self.step(s1, b1);
-            s2 = self.step(s2, b2);
-            s3 = self.step(s3, b3);
-            if (s0 >= mm) | (s1 >= mm) | (s2 >= mm) | (s3 >= mm) {
-                record(&mut outs, mm, seg, i, [s0, s1, s2, s3]);
+        for i in 0..seg {
+            let mut any = false;
+            for (k, s) in st.iter_mut().enumerate() {
+                // SAFETY: k < N and i < seg, so k * seg + i < N * seg <= hay.len().
+                let b = unsafe { *hay.get_unchecked(k * seg + i) };
+                *s = self.step(*s, b);
+                any |= *s >= mm;
+            }
+            if any {
+                record(&mut outs, mm, seg, i, &st);
             }
         }
         for o in &outs {
             out.extend_from_slice(o);
         }
-        // The remainder of the last segment.
-        self.walk(&hay[4 * seg..], 4 * seg, s3, out);
+        // The remainder after the last segment.
+        self.walk(&hay[N * seg..], N * seg, st[N - 1], out);
     }
 
     /// One transition.
@@ -228,7 +234,13 @@ impl KeywordDfa {
 /// Records the streams in a match state at step `i` (off the hot loop).
 #[cold]
 #[inline(never)]
-fn record(outs: &mut [Vec<(usize, u32)>; 4], mm: u32, seg: usize, i: usize, st: [u32; 4]) {
+fn record<const N: usize>(
+    outs: &mut [Vec<(usize, u32)>; N],
+    mm: u32,
+    seg: usize,
+    i: usize,
+    st: &[u32; N],
+) {
     for (k, &s) in st.iter().enumerate() {
         if s >= mm {
             outs[k].push((k * seg + i + 1, s));
