@@ -236,9 +236,21 @@ fn scan_one(engine: &Engine, path: &Path, opts: &ScanOptions, buf: &mut Vec<u8>,
         );
     }
     buf.clear();
-    // Read at most limit+1 bytes: a file that grows while we read it is still bounded.
-    if let Err(e) = file.take(opts.max_file_size + 1).read_to_end(buf) {
+    buf.reserve(size as usize + 1);
+    // The head first: a binary file is skipped without reading the rest of it.
+    let head = (BINARY_SNIFF_LEN as u64).min(opts.max_file_size + 1);
+    if let Err(e) = (&file).take(head).read_to_end(buf) {
         return skip(scan, SkipReason::Unreadable { error: io_msg(&e) });
+    }
+    if looks_binary(buf) {
+        return skip(scan, SkipReason::Binary);
+    }
+    // Read at most limit+1 bytes: a file that grows while we read it is still bounded.
+    let rest = opts.max_file_size + 1 - buf.len() as u64;
+    if buf.len() as u64 == head {
+        if let Err(e) = (&file).take(rest).read_to_end(buf) {
+            return skip(scan, SkipReason::Unreadable { error: io_msg(&e) });
+        }
     }
     if buf.len() as u64 > opts.max_file_size {
         return skip(
@@ -434,6 +446,51 @@ mod tests {
         let mut late = vec![b'a'; BINARY_SNIFF_LEN];
         late.push(0);
         assert!(!looks_binary(&late));
+    }
+
+    /// The head is read first: a binary file is skipped on its first 8000
+    /// bytes, a text file longer than that is still read (and scanned) whole,
+    /// and the size limit still holds for files read in two parts.
+    #[test]
+    fn files_are_read_head_first_then_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = crate::rules::sample::expand("{gh:ghp_}", 5);
+        let mut text = "x = 1\n".repeat(5000).into_bytes();
+        text.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
+        let mut bin = vec![b'a'; 20_000];
+        bin[100] = 0;
+        bin.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
+        let (t, b, s) = (
+            dir.path().join("t.txt"),
+            dir.path().join("b.bin"),
+            dir.path().join("short.txt"),
+        );
+        std::fs::write(&t, &text).unwrap();
+        std::fs::write(&b, &bin).unwrap();
+        std::fs::write(&s, format!("TOKEN={token}").as_bytes()).unwrap();
+        let engine = Engine::builtin();
+        let scan = scan_files(
+            &engine,
+            &[&t, &b, &s],
+            &ScanOptions::default(),
+            &WalkOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(scan.files_scanned, 2);
+        assert_eq!(scan.bytes_scanned, text.len() as u64 + 46);
+        let lines: Vec<u32> = scan.hits.iter().map(|h| h.line).collect();
+        assert_eq!(lines, vec![5001, 1]);
+        assert_eq!(scan.skipped.len(), 1);
+        assert_eq!(scan.skipped[0].reason, SkipReason::Binary);
+        let small = ScanOptions {
+            max_file_size: 9000,
+        };
+        let scan = scan_files(&engine, &[&t], &small, &WalkOptions::default()).unwrap();
+        assert!(matches!(
+            scan.skipped[0].reason,
+            SkipReason::TooLarge { .. }
+        ));
+        assert!(scan.hits.is_empty());
     }
 
     #[test]
