@@ -10,7 +10,10 @@
 #   full: a policy with EXCEPTIONS exceptions, a FINDINGS-finding baseline
 #         (the gate's own JSON output) and new_only, writing every output.
 # Target: full within 2x of base. Peak RSS from /usr/bin/time -v.
-# Work files go to ${BENCH_DIR:-target/bench-gate}.
+# Work files go to ${BENCH_DIR:-target/bench-gate}. The binary is built into
+# ${CARGO_TARGET_DIR:-target}; SECGATE_BIN=path runs that binary instead (to
+# compare two builds). The time written into the GitLab reports is pinned
+# (SOURCE_DATE_EPOCH), so two builds' outputs compare byte for byte.
 set -euo pipefail
 N=${1:-100000}
 E=${2:-1000}
@@ -18,12 +21,16 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${BENCH_DIR:-$ROOT/target/bench-gate}
 mkdir -p "$W"
 cd "$ROOT"
-cargo build --release -p secgate-cli --bin secgate -q
-BIN=$ROOT/target/release/secgate
+if [ -n "${SECGATE_BIN:-}" ]; then
+  BIN=$SECGATE_BIN
+else
+  cargo build --release -p secgate-cli --bin secgate -q
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/secgate
+fi
 REPORT=$W/trivy-$N.json
 [ -s "$REPORT" ] || python3 bench/gen-trivy.py --findings "$N" --output "$REPORT"
 printf 'fail_on: high\n' > "$W/empty-policy.yml"
-export SECGATE_TODAY=2026-06-01
+export SECGATE_TODAY=2026-06-01 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}
 OUTS=(-o "text=$W/out/summary.txt" -o "json=$W/out/secgate.json" -o "code-quality=$W/out/cq.json" -o "junit=$W/out/junit.xml"
       -o "gitlab=$W/out/gitlab" -o "sarif=$W/out/secgate.sarif" -o "markdown=$W/out/summary.md" -o "dotenv=$W/out/secgate.env")
 # The baseline: the gate's JSON output over the same report (every finding existing).

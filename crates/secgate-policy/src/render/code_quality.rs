@@ -5,11 +5,16 @@
 //! fingerprint and shows what is new), deduplicated by fingerprint.
 
 use super::stream::write_array;
-use super::{judged_in_order, one_line, outcome_reason, rule_key, stable_place, truncate};
+use super::{
+    judged_in_order, one_line_cow, primary_id_cow, push_outcome_reason, push_stable_place,
+    rule_key_cow, truncate_owned, Hex,
+};
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Finding, Location, Severity};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -47,7 +52,7 @@ pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u3
         Location::Dependency {
             file: Some(file), ..
         } if !file.trim().is_empty() => (relative(file, project_dir), 1),
-        Location::Container { .. } => (code_quality_container_path(project_dir), 1),
+        Location::Container { .. } => (code_quality_container_path(project_dir).to_string(), 1),
         _ => (PIPELINE_FILE.to_string(), 1),
     };
     if path.is_empty() {
@@ -58,13 +63,13 @@ pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u3
     }
 }
 
-fn code_quality_container_path(project_dir: Option<&Path>) -> String {
+fn code_quality_container_path(project_dir: Option<&Path>) -> &'static str {
     let found = project_dir.and_then(|d| {
         ["Dockerfile", "Containerfile"]
             .into_iter()
             .find(|n| d.join(n).is_file())
     });
-    found.unwrap_or(PIPELINE_FILE).to_string()
+    found.unwrap_or(PIPELINE_FILE)
 }
 
 fn relative(file: &str, project_dir: Option<&Path>) -> String {
@@ -85,27 +90,77 @@ fn relative(file: &str, project_dir: Option<&Path>) -> String {
 }
 
 fn description(f: &Finding, o: &Outcome) -> String {
-    let title = one_line(&f.title);
-    let mut d = match f.primary_id() {
-        Some(id) if !title.contains(&id) => format!("{id}: {title}"),
-        _ => title,
-    };
+    let title = one_line_cow(&f.title);
+    let mut d = String::with_capacity(title.len() + 96);
+    if let Some(id) = primary_id_cow(f).filter(|id| !title.contains(id.as_ref())) {
+        d.push_str(&id);
+        d.push_str(": ");
+    }
+    d.push_str(&title);
     match &f.location {
         Location::Source { .. } | Location::Secret { .. } => {}
-        _ => d.push_str(&format!(" ({})", stable_place(f))),
+        _ => {
+            d.push_str(" (");
+            push_stable_place(&mut d, f);
+            d.push(')');
+        }
     }
     if !f.fix.fixed_versions.is_empty() {
-        d.push_str(&format!("; fixed in {}", f.fix.fixed_versions.join(", ")));
+        d.push_str("; fixed in ");
+        push_joined(&mut d, &f.fix.fixed_versions, ", ");
     }
-    d.push_str(&format!(" [{}]", outcome_reason(o)));
-    truncate(&d, 4096)
+    d.push_str(" [");
+    push_outcome_reason(&mut d, o);
+    d.push(']');
+    truncate_owned(d, 4096)
+}
+
+/// Appends `items` joined by `sep` to `s`.
+fn push_joined(s: &mut String, items: &[String], sep: &str) {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        s.push_str(x);
+    }
+}
+
+/// One Code Quality entry; fields in the order of the keys (as a
+/// `serde_json::Map` sorts them).
+#[derive(Serialize)]
+struct Entry<'a> {
+    categories: [&'static str; 1],
+    check_name: Cow<'a, str>,
+    description: String,
+    engine_name: &'a str,
+    fingerprint: Hex<'a>,
+    location: EntryLocation<'a>,
+    severity: &'static str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+}
+
+#[derive(Serialize)]
+struct EntryLocation<'a> {
+    lines: Lines,
+    path: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
 }
 
 /// The GitLab Code Quality report of a verdict (a JSON array), for
 /// `artifacts:reports:codequality`. Paths are relative to `project_dir`
 /// (`CI_PROJECT_DIR`); see [`code_quality_path`] for findings not in a file.
 pub fn code_quality(v: &Verdict, project_dir: Option<&Path>) -> Value {
-    Value::Array(entries(v, project_dir).collect())
+    // The entries always serialise (plain data, string keys).
+    Value::Array(
+        entries(v, project_dir)
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect(),
+    )
 }
 
 /// Writes [`code_quality`] to `w` (compact JSON), one entry at a time.
@@ -119,7 +174,10 @@ pub fn write_code_quality<W: Write>(
     w.flush()
 }
 
-fn entries<'a>(v: &'a Verdict, project_dir: Option<&'a Path>) -> impl Iterator<Item = Value> + 'a {
+fn entries<'a>(
+    v: &'a Verdict,
+    project_dir: Option<&'a Path>,
+) -> impl Iterator<Item = Entry<'a>> + 'a {
     // Whether the project has a Dockerfile is looked up once.
     let container_path = code_quality_container_path(project_dir);
     let mut seen = HashSet::new();
@@ -130,18 +188,24 @@ fn entries<'a>(v: &'a Verdict, project_dir: Option<&'a Path>) -> impl Iterator<I
         .map(move |j| {
             let f = &j.finding;
             let (path, line) = match &f.location {
-                Location::Container { .. } => (container_path.clone(), 1),
-                _ => code_quality_path(f, project_dir),
+                Location::Container { .. } => (Cow::Borrowed(container_path), 1),
+                _ => {
+                    let (p, l) = code_quality_path(f, project_dir);
+                    (Cow::Owned(p), l)
+                }
             };
-            json!({
-                "type": "issue",
-                "check_name": rule_key(f),
-                "description": description(f, &j.outcome),
-                "categories": ["Security"],
-                "severity": code_quality_severity(f.severity),
-                "fingerprint": f.fingerprint.to_hex(),
-                "engine_name": f.scanner.id,
-                "location": {"path": path, "lines": {"begin": line}},
-            })
+            Entry {
+                categories: ["Security"],
+                check_name: rule_key_cow(f),
+                description: description(f, &j.outcome),
+                engine_name: &f.scanner.id,
+                fingerprint: Hex(&f.fingerprint),
+                location: EntryLocation {
+                    lines: Lines { begin: line },
+                    path,
+                },
+                severity: code_quality_severity(f.severity),
+                ty: "issue",
+            }
         })
 }

@@ -55,7 +55,7 @@ pub use time::Timestamp;
 
 use crate::verdict::{Judged, Outcome};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
-use secgate_core::{Category, Finding, Location, Severity};
+use secgate_core::{Category, Finding, Fingerprint, Identifier, Location, Severity};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -82,57 +82,69 @@ pub(crate) fn rule_key_cow(f: &Finding) -> Cow<'_, str> {
     {
         return Cow::Borrowed(r);
     }
-    if let Some(p) = f.primary_id().filter(|p| !p.trim().is_empty()) {
-        return Cow::Owned(p);
+    if let Some(p) = primary_id_cow(f).filter(|p| !p.trim().is_empty()) {
+        return p;
     }
-    let t = one_line(&f.title);
-    Cow::Owned(if t.is_empty() {
-        "finding".to_string()
+    let t = one_line_cow(&f.title);
+    if t.is_empty() {
+        Cow::Borrowed("finding")
     } else {
         t
-    })
+    }
 }
 
 /// Where a finding is, without line numbers (stable across runs): used in names
 /// that must not change when a line moves.
 pub(crate) fn stable_place(f: &Finding) -> String {
+    let mut s = String::new();
+    push_stable_place(&mut s, f);
+    s
+}
+
+/// Appends [`stable_place`] to `s`.
+pub(crate) fn push_stable_place(s: &mut String, f: &Finding) {
     match &f.location {
-        Location::Source { file, .. } => normalize_path(file),
-        Location::Secret { file, commit, .. } => match commit {
-            Some(c) => format!("{} @ {}", normalize_path(file), &c[..c.len().min(12)]),
-            None => normalize_path(file),
-        },
+        Location::Source { file, .. } => s.push_str(&normalize_path(file)),
+        Location::Secret { file, commit, .. } => {
+            s.push_str(&normalize_path(file));
+            if let Some(c) = commit {
+                s.push_str(" @ ");
+                s.push_str(&c[..c.len().min(12)]);
+            }
+        }
         Location::Dependency { file, package } => {
-            let mut s = package_label(&package.name, package.version.as_deref());
+            push_package_label(s, &package.name, package.version.as_deref());
             if let Some(file) = file {
                 s.push_str(" in ");
                 s.push_str(&normalize_path(file));
             }
-            s
         }
-        Location::Container { image, package, .. } => format!(
-            "{} in {}",
-            package_label(&package.name, package.version.as_deref()),
-            normalize_image(image)
-        ),
+        Location::Container { image, package, .. } => {
+            push_package_label(s, &package.name, package.version.as_deref());
+            s.push_str(" in ");
+            s.push_str(&normalize_image(image));
+        }
         Location::Dast { url, method, param } => {
             let base = url.split(['?', '#']).next().unwrap_or(url);
-            let mut s = String::new();
             if let Some(m) = method {
                 s.push_str(&m.to_ascii_uppercase());
                 s.push(' ');
             }
             s.push_str(base);
             if let Some(p) = param {
-                s.push_str(&format!(" ({p})"));
+                s.push_str(" (");
+                s.push_str(p);
+                s.push(')');
             }
-            s
         }
-        Location::Resource { kind, name } => match kind {
-            Some(k) => format!("{k} {name}"),
-            None => name.clone(),
-        },
-        Location::None => "(no location)".to_string(),
+        Location::Resource { kind, name } => {
+            if let Some(k) = kind {
+                s.push_str(k);
+                s.push(' ');
+            }
+            s.push_str(name);
+        }
+        Location::None => s.push_str("(no location)"),
     }
 }
 
@@ -149,10 +161,62 @@ pub(crate) fn place_with_line(f: &Finding) -> String {
     }
 }
 
-fn package_label(name: &str, version: Option<&str>) -> String {
-    match version {
-        Some(v) if !v.is_empty() => format!("{name}@{v}"),
-        _ => name.to_string(),
+fn push_package_label(s: &mut String, name: &str, version: Option<&str>) {
+    s.push_str(name);
+    if let Some(v) = version.filter(|v| !v.is_empty()) {
+        s.push('@');
+        s.push_str(v);
+    }
+}
+
+/// [`Finding::primary_id`] without allocating when it is borrowed (a CVE, a
+/// GHSA, the rule id, an `Other` identifier's value): the same text.
+pub(crate) fn primary_id_cow(f: &Finding) -> Option<Cow<'_, str>> {
+    if let Some(c) = f.cves().min() {
+        return Some(Cow::Borrowed(c));
+    }
+    let ghsa = f
+        .identifiers
+        .iter()
+        .filter_map(|i| match i {
+            Identifier::Ghsa(g) => Some(g.as_str()),
+            _ => None,
+        })
+        .min();
+    if let Some(g) = ghsa {
+        return Some(Cow::Borrowed(g));
+    }
+    if let Some(r) = &f.rule_id {
+        return Some(Cow::Borrowed(r));
+    }
+    f.identifiers.first().map(|i| match i {
+        Identifier::Other { value, .. } => Cow::Borrowed(value.as_str()),
+        other => Cow::Owned(other.value()),
+    })
+}
+
+/// A fingerprint serialised as [`Fingerprint`] is (64 lowercase hex digits),
+/// from a buffer on the stack.
+pub(crate) struct Hex<'a>(pub &'a Fingerprint);
+
+impl Hex<'_> {
+    /// The hex digits.
+    pub(crate) fn digits(&self) -> [u8; 64] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in self.0 .0.iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        out
+    }
+}
+
+impl serde::Serialize for Hex<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.digits();
+        // Hex digits are ASCII.
+        s.serialize_str(std::str::from_utf8(&d).unwrap_or_default())
     }
 }
 
@@ -175,14 +239,35 @@ pub(crate) fn safe_description(f: &Finding) -> Option<&str> {
 
 /// Text on one line: control characters and whitespace runs folded to one space.
 pub(crate) fn one_line(s: &str) -> String {
+    one_line_cow(s).into_owned()
+}
+
+/// [`one_line`], borrowed when the text already is on one line (most is).
+pub(crate) fn one_line_cow(s: &str) -> Cow<'_, str> {
     if is_one_line(s) {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
+    push_folded(&mut out, s);
+    Cow::Owned(out)
+}
+
+/// Appends [`one_line`] of `s` to `out`.
+pub(crate) fn push_one_line(out: &mut String, s: &str) {
+    if is_one_line(s) {
+        out.push_str(s);
+    } else {
+        push_folded(out, s);
+    }
+}
+
+/// The general rule of [`one_line`], appended to `out`.
+fn push_folded(out: &mut String, s: &str) {
+    let start = out.len();
     let mut space = false;
     for c in s.chars() {
         if c.is_whitespace() || c.is_control() {
-            if !out.is_empty() {
+            if out.len() > start {
                 space = true;
             }
         } else {
@@ -193,7 +278,6 @@ pub(crate) fn one_line(s: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 /// True when [`one_line`] would return `s` unchanged: printable ASCII with
@@ -230,6 +314,21 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}{ell}", &s[..end])
+}
+
+/// [`truncate`] of an owned string, cut in place (no copy when it fits).
+pub(crate) fn truncate_owned(mut s: String, max: usize) -> String {
+    if s.len() <= max {
+        return s;
+    }
+    let ell = "…";
+    let mut end = max.saturating_sub(ell.len());
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str(ell);
+    s
 }
 
 /// The output sort key of a finding: most severe first, then by rule, place,
@@ -321,13 +420,29 @@ pub(crate) fn outcome_word(o: &Outcome) -> &'static str {
 
 /// Why the policy decided what it did, in words.
 pub(crate) fn outcome_reason(o: &Outcome) -> String {
+    let mut s = String::new();
+    push_outcome_reason(&mut s, o);
+    s
+}
+
+/// Appends [`outcome_reason`] to `s`.
+pub(crate) fn push_outcome_reason(s: &mut String, o: &Outcome) {
     match o {
-        Outcome::Failed { rule } => format!("fails the gate: {}", one_line(rule)),
-        Outcome::Passed { reason } => format!("allowed: {}", one_line(reason)),
-        Outcome::Exempted { exception, reason } => {
-            format!("exempted by {}: {}", one_line(exception), one_line(reason))
+        Outcome::Failed { rule } => {
+            s.push_str("fails the gate: ");
+            push_one_line(s, rule);
         }
-        Outcome::Existing => "existing: in the baseline, not new".to_string(),
+        Outcome::Passed { reason } => {
+            s.push_str("allowed: ");
+            push_one_line(s, reason);
+        }
+        Outcome::Exempted { exception, reason } => {
+            s.push_str("exempted by ");
+            push_one_line(s, exception);
+            s.push_str(": ");
+            push_one_line(s, reason);
+        }
+        Outcome::Existing => s.push_str("existing: in the baseline, not new"),
     }
 }
 
