@@ -8,13 +8,15 @@
 use super::stream::ObjectWriter;
 use super::time::Timestamp;
 use super::{
-    maybe_rank, one_line, rule_key, safe_description, sort_findings, truncate, TOOL_NAME, TOOL_URI,
-    TOOL_VERSION,
+    maybe_rank, one_line_cow, rule_key, rule_key_cow, safe_description, sort_findings, truncate,
+    truncate_cow, truncate_owned, Hex, TOOL_NAME, TOOL_URI, TOOL_VERSION,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Category, Finding, Fingerprint, Identifier, Location, Scanner};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -77,15 +79,16 @@ pub fn vulnerability_uuid(fp: &Fingerprint) -> String {
     b.copy_from_slice(&fp.0[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(HEX[(x >> 4) as usize] as char);
+        s.push(HEX[(x & 15) as usize] as char);
+    }
+    s
 }
 
 /// One GitLab security report (schema 15.2.1) of the report kind of `category`
@@ -197,8 +200,8 @@ fn prepare<'a>(
     }
 }
 
-impl Prepared<'_> {
-    fn vulnerabilities(&self) -> impl Iterator<Item = Value> + '_ {
+impl<'a> Prepared<'a> {
+    fn vulnerabilities(&self) -> impl Iterator<Item = Vulnerability<'a>> + '_ {
         self.items
             .iter()
             .map(|(f, o)| vulnerability(&self.kind, f, *o))
@@ -209,7 +212,11 @@ impl Prepared<'_> {
             "version": GITLAB_SCHEMA_VERSION,
             "schema": self.schema,
             "scan": self.scan,
-            "vulnerabilities": self.vulnerabilities().collect::<Vec<Value>>(),
+            // Plain data with string keys: always serialises.
+            "vulnerabilities": self
+                .vulnerabilities()
+                .filter_map(|v| serde_json::to_value(v).ok())
+                .collect::<Vec<Value>>(),
         })
     }
 
@@ -356,102 +363,177 @@ fn is_link(url: &str) -> bool {
         && u.len() > lower.find("://").unwrap_or(0) + 3
 }
 
-fn identifier(id: &Identifier) -> Option<Value> {
-    let (ty, name, value) = match id {
-        Identifier::Cve(c) => ("cve".to_string(), c.clone(), c.clone()),
-        Identifier::Cwe(n) => ("cwe".to_string(), format!("CWE-{n}"), n.to_string()),
-        Identifier::Ghsa(g) => ("ghsa".to_string(), g.clone(), g.clone()),
-        Identifier::Owasp(o) => ("owasp".to_string(), format!("OWASP {o}"), o.clone()),
+/// An identifier's `url` (only CVE, CWE and GHSA have one; each is a link),
+/// formatted as it is written.
+struct IdUrl<'a>(&'a Identifier);
+
+impl Serialize for IdUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Identifier::Cve(id) => {
+                s.collect_str(&format_args!("https://nvd.nist.gov/vuln/detail/{id}"))
+            }
+            Identifier::Cwe(n) => s.collect_str(&format_args!(
+                "https://cwe.mitre.org/data/definitions/{n}.html"
+            )),
+            Identifier::Ghsa(id) => {
+                s.collect_str(&format_args!("https://github.com/advisories/{id}"))
+            }
+            other => s.serialize_str(&other.url().unwrap_or_default()),
+        }
+    }
+}
+
+/// One identifier; fields in key order (as a `serde_json::Map` sorts them).
+#[derive(Serialize)]
+struct Ident<'a> {
+    name: Cow<'a, str>,
+    #[serde(rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<IdUrl<'a>>,
+    value: Cow<'a, str>,
+}
+
+fn identifier(id: &Identifier) -> Option<Ident<'_>> {
+    let (ty, name, value): (Cow<str>, Cow<str>, Cow<str>) = match id {
+        Identifier::Cve(c) => ("cve".into(), c.into(), c.into()),
+        Identifier::Cwe(n) => (
+            "cwe".into(),
+            format!("CWE-{n}").into(),
+            n.to_string().into(),
+        ),
+        Identifier::Ghsa(g) => ("ghsa".into(), g.into(), g.into()),
+        Identifier::Owasp(o) => ("owasp".into(), format!("OWASP {o}").into(), o.into()),
         Identifier::Other { scheme, value } => {
-            let v = one_line(value);
-            (one_line(scheme), v.clone(), v)
+            let v = one_line_cow(value);
+            (one_line_cow(scheme), v.clone(), v)
         }
     };
     if ty.is_empty() || value.is_empty() {
         return None;
     }
-    let mut o = json!({"type": ty, "name": name, "value": value});
-    if let Some(url) = id.url().filter(|u| is_link(u)) {
-        o["url"] = Value::String(url);
-    }
-    Some(o)
+    let url = matches!(
+        id,
+        Identifier::Cve(_) | Identifier::Cwe(_) | Identifier::Ghsa(_)
+    )
+    .then_some(IdUrl(id));
+    Some(Ident {
+        name,
+        ty,
+        url,
+        value,
+    })
 }
 
-fn identifiers(f: &Finding) -> Vec<Value> {
-    let mut out: Vec<Value> = f.identifiers.iter().filter_map(identifier).collect();
-    let rule = f.rule_id.as_deref().map(one_line).filter(|r| !r.is_empty());
+/// `i.value().eq_ignore_ascii_case(text)` without building the value.
+fn value_is(i: &Identifier, text: &str) -> bool {
+    match i {
+        Identifier::Cve(v) | Identifier::Ghsa(v) | Identifier::Other { value: v, .. } => {
+            v.eq_ignore_ascii_case(text)
+        }
+        other => other.value().eq_ignore_ascii_case(text),
+    }
+}
+
+fn identifiers(f: &Finding) -> Vec<Ident<'_>> {
+    let mut out: Vec<Ident> = f.identifiers.iter().filter_map(identifier).collect();
+    let rule = f
+        .rule_id
+        .as_deref()
+        .map(one_line_cow)
+        .filter(|r| !r.is_empty());
     if let Some(rule) = rule {
-        if !f
-            .identifiers
-            .iter()
-            .any(|i| i.value().eq_ignore_ascii_case(&rule))
-        {
-            out.push(json!({
-                "type": format!("{}_rule_id", f.scanner.id),
-                "name": rule,
-                "value": rule,
-            }));
+        if !f.identifiers.iter().any(|i| value_is(i, &rule)) {
+            out.push(Ident {
+                name: rule.clone(),
+                ty: format!("{}_rule_id", f.scanner.id).into(),
+                url: None,
+                value: rule,
+            });
         }
     }
     if out.is_empty() {
         // Schema: at least one identifier. The rule key (here the title) names
         // what was found; the value is the secgate fingerprint, stable.
-        out.push(json!({
-            "type": "secgate_fingerprint",
-            "name": truncate(&rule_key(f), 255),
-            "value": f.fingerprint.to_hex(),
-        }));
+        out.push(Ident {
+            name: truncate(&rule_key(f), 255).into(),
+            ty: "secgate_fingerprint".into(),
+            url: None,
+            value: f.fingerprint.to_hex().into(),
+        });
     }
     out
 }
 
-fn text_detail(name: &str, value: impl Into<String>) -> Value {
-    json!({"name": name, "type": "text", "value": value.into()})
+/// One `details` entry of type text.
+#[derive(Serialize)]
+struct TextDetail<V> {
+    name: &'static str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    value: V,
 }
 
-fn details(f: &Finding, outcome: Option<&Outcome>) -> Value {
-    let mut items = Map::new();
-    items.insert(
-        "secgate_fingerprint".into(),
-        text_detail("secgate fingerprint", f.fingerprint.to_hex()),
-    );
-    let mut scanner = f.scanner.name.clone();
-    if let Some(v) = nonempty(f.scanner.version.as_deref()) {
-        scanner.push(' ');
-        scanner.push_str(v);
+fn text_detail<V>(name: &'static str, value: V) -> TextDetail<V> {
+    TextDetail {
+        name,
+        ty: "text",
+        value,
     }
-    items.insert("scanner".into(), text_detail("Scanner", scanner));
-    items.insert(
-        "confidence".into(),
-        text_detail("Confidence", f.confidence.gitlab_name()),
-    );
-    if !f.fix.fixed_versions.is_empty() {
-        items.insert(
-            "fixed_versions".into(),
-            text_detail("Fixed versions", f.fix.fixed_versions.join(", ")),
-        );
+}
+
+/// The 15.x schema's `details` (the items object of a named list itself);
+/// fields in key order.
+#[derive(Serialize)]
+struct Details<'a> {
+    confidence: TextDetail<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_status: Option<TextDetail<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed_versions: Option<TextDetail<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<TextDetail<Cow<'a, str>>>,
+    scanner: TextDetail<Cow<'a, str>>,
+    secgate_fingerprint: TextDetail<Hex<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secgate_outcome: Option<TextDetail<String>>,
+}
+
+fn details<'a>(f: &'a Finding, outcome: Option<&Outcome>) -> Details<'a> {
+    let scanner: Cow<str> = match nonempty(f.scanner.version.as_deref()) {
+        Some(v) => {
+            let mut s = String::with_capacity(f.scanner.name.len() + 1 + v.len());
+            s.push_str(&f.scanner.name);
+            s.push(' ');
+            s.push_str(v);
+            s.into()
+        }
+        None => Cow::Borrowed(&f.scanner.name),
+    };
+    let resource = match &f.location {
+        Location::Resource { kind, name } => Some(text_detail(
+            "Resource",
+            match kind {
+                Some(k) => Cow::Owned(format!("{k} {name}")),
+                None => Cow::Borrowed(name.as_str()),
+            },
+        )),
+        _ => None,
+    };
+    Details {
+        confidence: text_detail("Confidence", f.confidence.gitlab_name()),
+        fix_status: f
+            .fix
+            .status
+            .map(|status| text_detail("Fix status", status.as_str())),
+        fixed_versions: (!f.fix.fixed_versions.is_empty())
+            .then(|| text_detail("Fixed versions", f.fix.fixed_versions.join(", "))),
+        resource,
+        scanner: text_detail("Scanner", scanner),
+        secgate_fingerprint: text_detail("secgate fingerprint", Hex(&f.fingerprint)),
+        secgate_outcome: outcome.map(|o| text_detail("secgate verdict", super::outcome_reason(o))),
     }
-    if let Some(status) = f.fix.status {
-        items.insert(
-            "fix_status".into(),
-            text_detail("Fix status", status.as_str()),
-        );
-    }
-    if let Location::Resource { kind, name } = &f.location {
-        let r = match kind {
-            Some(k) => format!("{k} {name}"),
-            None => name.clone(),
-        };
-        items.insert("resource".into(), text_detail("Resource", r));
-    }
-    if let Some(o) = outcome {
-        items.insert(
-            "secgate_outcome".into(),
-            text_detail("secgate verdict", super::outcome_reason(o)),
-        );
-    }
-    // The 15.x schema's `details` is the items object of a named list itself.
-    Value::Object(items)
 }
 
 fn dast_parts(url: &str) -> (String, String) {
@@ -468,8 +550,52 @@ fn dast_parts(url: &str) -> (String, String) {
     }
 }
 
-fn location(kind: &Category, f: &Finding) -> Value {
-    let mut o = Map::new();
+/// A vulnerability's `location`: every key any report kind uses, in key
+/// order; each kind sets its own.
+#[derive(Serialize, Default)]
+struct Loc<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<Commit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dependency: Option<Dependency<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operating_system: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    param: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_line: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Commit<'a> {
+    sha: &'a str,
+}
+
+#[derive(Serialize)]
+struct Dependency<'a> {
+    package: PackageName<'a>,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct PackageName<'a> {
+    name: &'a str,
+}
+
+fn location<'a>(kind: &Category, f: &'a Finding) -> Loc<'a> {
+    let mut o = Loc::default();
     let file = f.location.file().map(normalize_path);
     let line = f.location.line();
     let end_line = match &f.location {
@@ -481,139 +607,164 @@ fn location(kind: &Category, f: &Finding) -> Value {
         Category::Dast | Category::ApiFuzzing => {
             if let Location::Dast { url, method, param } = &f.location {
                 let (host, path) = dast_parts(url);
-                o.insert("hostname".into(), host.into());
-                o.insert("path".into(), path.into());
-                if let Some(m) = nonempty(method.as_deref()) {
-                    o.insert("method".into(), m.to_ascii_uppercase().into());
-                }
-                if let Some(p) = nonempty(param.as_deref()) {
-                    o.insert("param".into(), p.into());
-                }
+                o.hostname = Some(host);
+                o.path = Some(path.into());
+                o.method = nonempty(method.as_deref()).map(str::to_ascii_uppercase);
+                o.param = nonempty(param.as_deref());
             } else if let Some(file) = file {
-                o.insert("path".into(), file.into());
+                o.path = Some(file.into());
             }
         }
         Category::DependencyScanning => {
-            let file = file
-                .filter(|f| !f.is_empty())
-                .or_else(|| f.location.image().map(str::to_string))
-                .unwrap_or_else(|| "(unknown manifest)".to_string());
-            o.insert("file".into(), file.into());
-            o.insert("dependency".into(), dependency(f));
+            let file: Cow<str> = match file.filter(|f| !f.is_empty()) {
+                Some(file) => file.into(),
+                None => f.location.image().unwrap_or("(unknown manifest)").into(),
+            };
+            o.file = Some(file);
+            o.dependency = Some(dependency(f));
         }
         Category::ContainerScanning => {
-            let (image, os) = match &f.location {
+            let (image, os): (Cow<str>, Option<&str>) = match &f.location {
                 Location::Container {
                     image,
                     operating_system,
                     ..
-                } => (image.trim().to_string(), operating_system.clone()),
-                _ => (file.clone().unwrap_or_default(), None),
+                } => (image.trim().into(), operating_system.as_deref()),
+                _ => (file.unwrap_or_default().into(), None),
             };
             let image = if image.is_empty() {
-                "unknown".to_string()
+                "unknown".into()
             } else {
                 image
             };
-            let os = nonempty(os.as_deref()).unwrap_or("unknown").to_string();
-            o.insert("dependency".into(), dependency(f));
-            o.insert("operating_system".into(), os.into());
-            o.insert("image".into(), image.into());
+            o.dependency = Some(dependency(f));
+            o.operating_system = Some(nonempty(os).unwrap_or("unknown"));
+            o.image = Some(image);
         }
         Category::SecretDetection => {
             let sha = match &f.location {
                 Location::Secret { commit, .. } => nonempty(commit.as_deref()).unwrap_or(NO_COMMIT),
                 _ => NO_COMMIT,
             };
-            if let Some(file) = file {
-                o.insert("file".into(), file.into());
-            }
-            if let Some(l) = line {
-                o.insert("start_line".into(), l.into());
-                o.insert("end_line".into(), l.into());
-            }
-            o.insert("commit".into(), json!({"sha": sha}));
+            o.file = file.map(Cow::Owned);
+            o.start_line = line;
+            o.end_line = line;
+            o.commit = Some(Commit { sha });
         }
         _ => {
             if let Some(file) = file {
-                o.insert("file".into(), file.into());
+                o.file = Some(file.into());
             } else if let Some(p) = package {
-                o.insert("file".into(), p.name.clone().into());
+                o.file = Some(p.name.as_str().into());
             }
             if let Some(l) = line {
-                o.insert("start_line".into(), l.into());
-                let end = end_line.filter(|e| *e >= l).unwrap_or(l);
-                o.insert("end_line".into(), end.into());
+                o.start_line = Some(l);
+                o.end_line = Some(end_line.filter(|e| *e >= l).unwrap_or(l));
             }
         }
     }
-    Value::Object(o)
+    o
 }
 
-fn dependency(f: &Finding) -> Value {
+fn dependency(f: &Finding) -> Dependency<'_> {
     match f.location.package() {
-        Some(p) => json!({
-            "package": {"name": p.name},
-            "version": p.version.clone().unwrap_or_default(),
-        }),
-        None => json!({"package": {"name": ""}, "version": ""}),
+        Some(p) => Dependency {
+            package: PackageName { name: &p.name },
+            version: p.version.as_deref().unwrap_or_default(),
+        },
+        None => Dependency {
+            package: PackageName { name: "" },
+            version: "",
+        },
     }
 }
 
-fn vulnerability(kind: &Category, f: &Finding, outcome: Option<&Outcome>) -> Value {
-    let mut v = Map::new();
-    v.insert("id".into(), vulnerability_uuid(&f.fingerprint).into());
-    let title = one_line(&f.title);
-    let name = if title.is_empty() { rule_key(f) } else { title };
-    v.insert("name".into(), truncate(&name, 255).into());
-    if let Some(d) = safe_description(f) {
-        v.insert("description".into(), truncate(d, 1_048_576).into());
-    }
-    v.insert("severity".into(), f.severity.gitlab_name().into());
-    if let Some(s) = nonempty(f.solution.as_deref()) {
-        v.insert("solution".into(), truncate(s, 7000).into());
+#[derive(Serialize)]
+struct Link<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct Flag<'a> {
+    description: &'static str,
+    origin: &'a str,
+    #[serde(rename = "type")]
+    ty: &'static str,
+}
+
+/// One vulnerability, written as it is built (no `serde_json::Value`);
+/// fields in key order (as a `serde_json::Map` sorts them).
+#[derive(Serialize)]
+struct Vulnerability<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Cow<'a, str>>,
+    details: Details<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<[Flag<'a>; 1]>,
+    id: String,
+    identifiers: Vec<Ident<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    links: Vec<Link<'a>>,
+    location: Loc<'a>,
+    name: Cow<'a, str>,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    solution: Option<Cow<'a, str>>,
+}
+
+fn vulnerability<'a>(
+    kind: &Category,
+    f: &'a Finding,
+    outcome: Option<&Outcome>,
+) -> Vulnerability<'a> {
+    let title = one_line_cow(&f.title);
+    let name = if title.is_empty() {
+        rule_key_cow(f)
+    } else {
+        title
+    };
+    let solution = if let Some(s) = nonempty(f.solution.as_deref()) {
+        Some(truncate_cow(Cow::Borrowed(s), 7000))
     } else if !f.fix.fixed_versions.is_empty() {
-        if let Some(p) = f.location.package() {
-            v.insert(
-                "solution".into(),
-                truncate(
-                    &format!(
-                        "Upgrade {} to {}",
-                        p.name,
-                        f.fix.fixed_versions.join(" or ")
-                    ),
-                    7000,
-                )
-                .into(),
-            );
-        }
-    }
-    v.insert("identifiers".into(), identifiers(f).into());
-    let links: Vec<Value> = f
+        f.location.package().map(|p| {
+            let mut s = String::from("Upgrade ");
+            s.push_str(&p.name);
+            s.push_str(" to ");
+            s.push_str(&f.fix.fixed_versions.join(" or "));
+            Cow::Owned(truncate_owned(s, 7000))
+        })
+    } else {
+        None
+    };
+    let links = f
         .links
         .iter()
         .filter(|l| is_link(&l.url))
-        .map(|l| match nonempty(l.name.as_deref()) {
-            Some(n) => json!({"name": n, "url": l.url.trim()}),
-            None => json!({"url": l.url.trim()}),
+        .map(|l| Link {
+            name: nonempty(l.name.as_deref()),
+            url: l.url.trim(),
         })
         .collect();
-    if !links.is_empty() {
-        v.insert("links".into(), links.into());
+    Vulnerability {
+        description: safe_description(f).map(|d| truncate_cow(Cow::Borrowed(d), 1_048_576)),
+        details: details(f, outcome),
+        flags: f.suppressed.then(|| {
+            [Flag {
+                description: "The scanner marked this finding as suppressed.",
+                origin: nonempty(Some(&f.scanner.id)).unwrap_or("scanner"),
+                ty: "flagged-as-likely-false-positive",
+            }]
+        }),
+        id: vulnerability_uuid(&f.fingerprint),
+        identifiers: identifiers(f),
+        links,
+        location: location(kind, f),
+        name: truncate_cow(name, 255),
+        severity: f.severity.gitlab_name(),
+        solution,
     }
-    v.insert("location".into(), location(kind, f));
-    v.insert("details".into(), details(f, outcome));
-    if f.suppressed {
-        v.insert(
-            "flags".into(),
-            json!([{
-                "type": "flagged-as-likely-false-positive",
-                "origin": nonempty(Some(&f.scanner.id)).unwrap_or("scanner"),
-                "description": "The scanner marked this finding as suppressed.",
-            }]),
-        );
-    }
-    Value::Object(v)
 }
 
 #[cfg(test)]

@@ -331,6 +331,15 @@ pub(crate) fn truncate_owned(mut s: String, max: usize) -> String {
     s
 }
 
+/// [`truncate`] of text that may be borrowed: no copy when it fits.
+pub(crate) fn truncate_cow(s: Cow<'_, str>, max: usize) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) if b.len() > max => Cow::Owned(truncate(b, max)),
+        Cow::Borrowed(b) => Cow::Borrowed(b),
+        Cow::Owned(o) => Cow::Owned(truncate_owned(o, max)),
+    }
+}
+
 /// The output sort key of a finding: most severe first, then by rule, place,
 /// fingerprint, line and scanner, so that output does not depend on input order.
 pub(crate) type OrderKey = (
