@@ -2,13 +2,15 @@
 
 use super::stream::ObjectWriter;
 use super::{
-    maybe_rank, one_line, rule_key, safe_description, sort_findings, stable_place, truncate,
-    TOOL_NAME,
+    maybe_rank, one_line_cow, primary_id_cow, push_one_line, push_stable_place, rule_key,
+    safe_description, sort_findings, truncate_cow, truncate_owned, Hex, TOOL_NAME,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
 use secgate_core::{Finding, Location, Scanner, Severity};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufWriter, Write};
 
@@ -92,7 +94,10 @@ fn render(items: &[(&Finding, Option<&Outcome>)]) -> Value {
             let run = PreparedRun::new(group);
             json!({
                 "tool": run.tool(),
-                "results": run.results().collect::<Vec<Value>>(),
+                "results": run
+                    .results()
+                    .filter_map(|r| serde_json::to_value(r).ok())
+                    .collect::<Vec<Value>>(),
                 "properties": run_properties(),
             })
         })
@@ -179,15 +184,8 @@ impl<'a> PreparedRun<'a> {
         }
     }
 
-    fn rules(&self) -> impl Iterator<Item = Value> + '_ {
-        self.rules.iter().map(|(key, f, sev)| {
-            let mut r = rule(key, f);
-            if let Some(score) = sarif_security_severity(*sev) {
-                r["properties"]["security-severity"] = Value::String(score.into());
-            }
-            r["defaultConfiguration"] = json!({"level": level(*sev)});
-            r
-        })
+    fn rules(&self) -> impl Iterator<Item = Rule<'_>> + '_ {
+        self.rules.iter().map(|(key, f, sev)| rule(key, f, *sev))
     }
 
     /// The driver without its rules.
@@ -211,7 +209,12 @@ impl<'a> PreparedRun<'a> {
 
     fn tool(&self) -> Value {
         let mut driver = self.driver();
-        driver.insert("rules".into(), self.rules().collect::<Vec<Value>>().into());
+        // Plain data with string keys: always serialises.
+        let rules: Vec<Value> = self
+            .rules()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect();
+        driver.insert("rules".into(), rules.into());
         json!({ "driver": driver })
     }
 
@@ -228,45 +231,60 @@ impl<'a> PreparedRun<'a> {
         tool.end().map(|_| ())
     }
 
-    fn results(&self) -> impl Iterator<Item = Value> + '_ {
+    fn results(&self) -> impl Iterator<Item = SarifResult<'_>> + '_ {
         self.results
             .iter()
             .map(|(f, o, idx)| result(&self.rules[*idx].0, *idx, f, *o))
     }
 }
 
-fn rule(key: &str, f: &Finding) -> Value {
-    let mut r = Map::new();
-    r.insert("id".into(), key.into());
-    let title = one_line(&f.title);
+/// `{"text": ...}`.
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+/// One rule; fields in key order (as a `serde_json::Map` sorts them).
+#[derive(Serialize)]
+struct Rule<'a> {
+    #[serde(rename = "defaultConfiguration")]
+    default_configuration: Level,
+    #[serde(rename = "fullDescription", skip_serializing_if = "Option::is_none")]
+    full_description: Option<Text<Cow<'a, str>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Text<Cow<'a, str>>>,
+    #[serde(rename = "helpUri", skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    id: &'a str,
+    properties: RuleProperties,
+    #[serde(rename = "shortDescription")]
+    short_description: Text<Cow<'a, str>>,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+    tags: Vec<String>,
+}
+
+fn rule<'a>(key: &'a str, f: &'a Finding, sev: Severity) -> Rule<'a> {
+    let title = one_line_cow(&f.title);
     let short = if title.is_empty() {
-        key.to_string()
+        Cow::Borrowed(key)
     } else {
         title
     };
-    r.insert(
-        "shortDescription".into(),
-        json!({"text": truncate(&short, 1024)}),
-    );
-    if let Some(d) = safe_description(f) {
-        r.insert(
-            "fullDescription".into(),
-            json!({"text": truncate(d, 64 * 1024)}),
-        );
-    }
-    if let Some(link) = f.links.iter().find(|l| is_absolute_uri(l.url.trim())) {
-        r.insert("helpUri".into(), encode_uri(link.url.trim()).into());
-    } else if let Some(url) = f.identifiers.iter().find_map(|i| i.url()) {
-        r.insert("helpUri".into(), url.into());
-    }
-    if let Some(s) = f
-        .solution
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        r.insert("help".into(), json!({"text": truncate(s, 64 * 1024)}));
-    }
+    let help_uri = if let Some(link) = f.links.iter().find(|l| is_absolute_uri(l.url.trim())) {
+        Some(encode_uri(link.url.trim()))
+    } else {
+        f.identifiers.iter().find_map(|i| i.url())
+    };
     let mut tags = vec!["security".to_string(), f.category.as_str().to_string()];
     for c in f.cwes() {
         tags.push(format!("external/cwe/cwe-{c}"));
@@ -274,114 +292,232 @@ fn rule(key: &str, f: &Finding) -> Value {
     tags.dedup();
     let mut seen = std::collections::HashSet::new();
     tags.retain(|t| seen.insert(t.clone()));
-    r.insert("properties".into(), json!({"tags": tags}));
-    Value::Object(r)
+    Rule {
+        default_configuration: Level { level: level(sev) },
+        full_description: safe_description(f).map(|d| Text {
+            text: truncate_cow(Cow::Borrowed(d), 64 * 1024),
+        }),
+        help: f
+            .solution
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Text {
+                text: truncate_cow(Cow::Borrowed(s), 64 * 1024),
+            }),
+        help_uri,
+        id: key,
+        properties: RuleProperties {
+            security_severity: sarif_security_severity(sev),
+            tags,
+        },
+        short_description: Text {
+            text: truncate_cow(short, 1024),
+        },
+    }
 }
 
 fn message(f: &Finding) -> String {
-    let title = one_line(&f.title);
-    let mut m = match f.primary_id() {
-        Some(id) if !title.contains(&id) => format!("{id}: {title}"),
-        _ => title,
-    };
+    let title = one_line_cow(&f.title);
+    let mut m = String::with_capacity(title.len() + 64);
+    if let Some(id) = primary_id_cow(f).filter(|id| !title.contains(id.as_ref())) {
+        m.push_str(&id);
+        m.push_str(": ");
+    }
+    m.push_str(&title);
     match &f.location {
         Location::Source { .. } | Location::Secret { .. } | Location::None => {}
         _ => {
             m.push_str(" (");
-            m.push_str(&stable_place(f));
+            push_stable_place(&mut m, f);
             m.push(')');
         }
     }
     if !f.fix.fixed_versions.is_empty() {
-        m.push_str(&format!(". Fixed in {}", f.fix.fixed_versions.join(", ")));
+        m.push_str(". Fixed in ");
+        for (i, v) in f.fix.fixed_versions.iter().enumerate() {
+            if i > 0 {
+                m.push_str(", ");
+            }
+            m.push_str(v);
+        }
     }
     if m.is_empty() {
         m = rule_key(f);
     }
-    truncate(&m, 8 * 1024)
+    truncate_owned(m, 8 * 1024)
 }
 
-fn result(key: &str, idx: usize, f: &Finding, outcome: Option<&Outcome>) -> Value {
-    let mut r = Map::new();
-    r.insert("ruleId".into(), key.into());
-    r.insert("ruleIndex".into(), idx.into());
-    r.insert("level".into(), level(f.severity).into());
-    r.insert("message".into(), json!({"text": message(f)}));
+/// One result; fields in key order (as a `serde_json::Map` sorts them).
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    #[serde(rename = "baselineState", skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locations: Option<[ResultLocation<'a>; 1]>,
+    message: Text<String>,
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: PartialFingerprints<'a>,
+    properties: ResultProperties<'a>,
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex")]
+    rule_index: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct PartialFingerprints<'a> {
+    #[serde(rename = "secgateFingerprint/v1")]
+    secgate: Hex<'a>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    #[serde(rename = "secgate/category")]
+    category: &'a str,
+    #[serde(rename = "secgate/confidence")]
+    confidence: &'static str,
+    #[serde(rename = "secgate/outcome", skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(rename = "secgate/reason", skip_serializing_if = "Option::is_none")]
+    reason: Option<Cow<'a, str>>,
+    #[serde(rename = "secgate/rule", skip_serializing_if = "Option::is_none")]
+    rule: Option<Cow<'a, str>>,
+    #[serde(rename = "secgate/severity")]
+    severity: &'static str,
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    justification: Cow<'a, str>,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ResultLocation<'a> {
+    #[serde(rename = "logicalLocations", skip_serializing_if = "Option::is_none")]
+    logical: Option<[Logical<'a>; 1]>,
+    #[serde(rename = "physicalLocation", skip_serializing_if = "Option::is_none")]
+    physical: Option<Physical>,
+}
+
+#[derive(Serialize)]
+struct Physical {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: Uri,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "endLine", skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(rename = "startLine")]
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+struct Logical<'a> {
+    #[serde(rename = "fullyQualifiedName", skip_serializing_if = "Option::is_none")]
+    fully_qualified_name: Option<Cow<'a, str>>,
+    kind: &'static str,
+    name: &'a str,
+}
+
+fn result<'a>(
+    key: &'a str,
+    idx: usize,
+    f: &'a Finding,
+    outcome: Option<&'a Outcome>,
+) -> SarifResult<'a> {
     let (physical, logical) = locations(f);
-    if physical.is_some() || logical.is_some() {
-        let mut loc = Map::new();
-        if let Some(p) = physical {
-            loc.insert("physicalLocation".into(), p);
-        }
-        if let Some(l) = logical {
-            loc.insert("logicalLocations".into(), json!([l]));
-        }
-        r.insert("locations".into(), json!([loc]));
-    }
-    r.insert(
-        "partialFingerprints".into(),
-        json!({SARIF_FINGERPRINT_KEY: f.fingerprint.to_hex()}),
-    );
-    let mut props = Map::new();
-    props.insert("secgate/severity".into(), f.severity.as_str().into());
-    props.insert("secgate/category".into(), f.category.as_str().into());
-    props.insert("secgate/confidence".into(), f.confidence.as_str().into());
-    if let Some(score) = sarif_security_severity(f.severity) {
-        props.insert("security-severity".into(), score.into());
-    }
+    let locations = (physical.is_some() || logical.is_some()).then(|| {
+        [ResultLocation {
+            logical: logical.map(|l| [l]),
+            physical,
+        }]
+    });
+    let mut props = ResultProperties {
+        category: f.category.as_str(),
+        confidence: f.confidence.as_str(),
+        outcome: None,
+        reason: None,
+        rule: None,
+        severity: f.severity.as_str(),
+        security_severity: sarif_security_severity(f.severity),
+    };
     let mut suppressions = Vec::new();
     if f.suppressed {
-        suppressions.push(json!({
-            "kind": "external",
-            "justification": "Suppressed by the scanner.",
-        }));
+        suppressions.push(Suppression {
+            justification: Cow::Borrowed("Suppressed by the scanner."),
+            kind: "external",
+            status: None,
+        });
     }
+    let mut baseline_state = None;
     if let Some(o) = outcome {
-        props.insert("secgate/outcome".into(), super::outcome_word(o).into());
+        props.outcome = Some(super::outcome_word(o));
         match o {
-            Outcome::Failed { rule } => {
-                props.insert("secgate/rule".into(), one_line(rule).into());
-            }
-            Outcome::Passed { reason } => {
-                props.insert("secgate/reason".into(), one_line(reason).into());
-            }
+            Outcome::Failed { rule } => props.rule = Some(one_line_cow(rule)),
+            Outcome::Passed { reason } => props.reason = Some(one_line_cow(reason)),
             Outcome::Exempted { exception, reason } => {
-                suppressions.push(json!({
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": format!("secgate exception {}: {}", one_line(exception), one_line(reason)),
-                }));
+                let mut j = String::from("secgate exception ");
+                push_one_line(&mut j, exception);
+                j.push_str(": ");
+                push_one_line(&mut j, reason);
+                suppressions.push(Suppression {
+                    justification: Cow::Owned(j),
+                    kind: "external",
+                    status: Some("accepted"),
+                });
             }
-            Outcome::Existing => {
-                r.insert("baselineState".into(), "unchanged".into());
-            }
+            Outcome::Existing => baseline_state = Some("unchanged"),
         }
     }
-    if !suppressions.is_empty() {
-        r.insert("suppressions".into(), suppressions.into());
+    SarifResult {
+        baseline_state,
+        level: level(f.severity),
+        locations,
+        message: Text { text: message(f) },
+        partial_fingerprints: PartialFingerprints {
+            secgate: Hex(&f.fingerprint),
+        },
+        properties: props,
+        rule_id: key,
+        rule_index: idx,
+        suppressions,
     }
-    r.insert("properties".into(), Value::Object(props));
-    Value::Object(r)
 }
 
-fn region(start: Option<u32>, end: Option<u32>) -> Option<Value> {
+fn region(start: Option<u32>, end: Option<u32>) -> Option<Region> {
     let s = start.filter(|s| *s >= 1)?;
-    let mut r = json!({"startLine": s});
-    if let Some(e) = end.filter(|e| *e >= s) {
-        r["endLine"] = e.into();
-    }
-    Some(r)
+    Some(Region {
+        end_line: end.filter(|e| *e >= s),
+        start_line: s,
+    })
 }
 
-fn physical(uri: String, region: Option<Value>) -> Value {
-    let mut p = json!({"artifactLocation": {"uri": uri}});
-    if let Some(r) = region {
-        p["region"] = r;
+fn physical(uri: String, region: Option<Region>) -> Physical {
+    Physical {
+        artifact_location: Uri { uri },
+        region,
     }
-    p
 }
 
-fn locations(f: &Finding) -> (Option<Value>, Option<Value>) {
+fn locations(f: &Finding) -> (Option<Physical>, Option<Logical<'_>>) {
     match &f.location {
         Location::Source {
             file,
@@ -405,20 +541,35 @@ fn locations(f: &Finding) -> (Option<Value>, Option<Value>) {
         Location::Dependency { file, package } => (
             file.as_deref()
                 .map(|file| physical(encode_path(&normalize_path(file)), None)),
-            Some(json!({
-                "name": package.name,
-                "fullyQualifiedName": package_fqn(&package.name, package.version.as_deref(), package.purl.as_deref()),
-                "kind": "module",
-            })),
+            Some(Logical {
+                fully_qualified_name: Some(package_fqn(
+                    &package.name,
+                    package.version.as_deref(),
+                    package.purl.as_deref(),
+                )),
+                kind: "module",
+                name: &package.name,
+            }),
         ),
-        Location::Container { image, package, .. } => (
-            Some(physical(encode_path(&normalize_image(image)), None)),
-            Some(json!({
-                "name": package.name,
-                "fullyQualifiedName": format!("{}/{}", normalize_image(image), package_fqn(&package.name, package.version.as_deref(), None)),
-                "kind": "module",
-            })),
-        ),
+        Location::Container { image, package, .. } => {
+            let image = normalize_image(image);
+            let uri = encode_path(&image);
+            let mut fqn = image;
+            fqn.push('/');
+            fqn.push_str(&package_fqn(
+                &package.name,
+                package.version.as_deref(),
+                None,
+            ));
+            (
+                Some(physical(uri, None)),
+                Some(Logical {
+                    fully_qualified_name: Some(Cow::Owned(fqn)),
+                    kind: "module",
+                    name: &package.name,
+                }),
+            )
+        }
         Location::Dast { url, .. } => {
             let u = url.trim();
             let uri = if is_absolute_uri(u) {
@@ -430,24 +581,23 @@ fn locations(f: &Finding) -> (Option<Value>, Option<Value>) {
         }
         Location::Resource { kind, name } => (
             None,
-            Some(match kind {
-                Some(k) => {
-                    json!({"name": name, "fullyQualifiedName": format!("{k}/{name}"), "kind": "resource"})
-                }
-                None => json!({"name": name, "kind": "resource"}),
+            Some(Logical {
+                fully_qualified_name: kind.as_ref().map(|k| Cow::Owned(format!("{k}/{name}"))),
+                kind: "resource",
+                name,
             }),
         ),
         Location::None => (None, None),
     }
 }
 
-fn package_fqn(name: &str, version: Option<&str>, purl: Option<&str>) -> String {
+fn package_fqn<'a>(name: &'a str, version: Option<&str>, purl: Option<&'a str>) -> Cow<'a, str> {
     if let Some(p) = purl.filter(|p| !p.trim().is_empty()) {
-        return p.trim().to_string();
+        return Cow::Borrowed(p.trim());
     }
     match version {
-        Some(v) if !v.is_empty() => format!("{name}@{v}"),
-        _ => name.to_string(),
+        Some(v) if !v.is_empty() => Cow::Owned(format!("{name}@{v}")),
+        _ => Cow::Borrowed(name),
     }
 }
 
@@ -463,7 +613,10 @@ fn is_absolute_uri(u: &str) -> bool {
 }
 
 fn pct(out: &mut String, b: u8) {
-    out.push_str(&format!("%{b:02X}"));
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 15) as usize] as char);
 }
 
 /// A relative path as a URI reference: everything but unreserved characters
