@@ -178,7 +178,7 @@ fn write_one(
             || render::code_quality(v, project_dir),
         ),
         Kind::Sarif => emit_json(&s.path, |w| render::write_sarif(w, v), || render::sarif(v)),
-        Kind::Junit => emit_with(&s.path, |w| w.write_all(render::junit(v).as_bytes())),
+        Kind::Junit => emit_with(&s.path, |w| render::write_junit(w, v)),
         Kind::Markdown => emit_with(&s.path, |w| w.write_all(render::markdown(v).as_bytes())),
         Kind::Dotenv => emit_with(&s.path, |w| w.write_all(render::dotenv(v).as_bytes())),
         Kind::Gitlab => {

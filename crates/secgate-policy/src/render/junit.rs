@@ -6,31 +6,45 @@
 //! and the fingerprint, never a line number, so that GitLab's comparison with
 //! the target branch ("new failures", "fixed") follows a finding across runs.
 
-use super::{judged_in_order, one_line, outcome_reason, rule_key, stable_place, Counts};
+use super::{
+    judged_in_order, one_line, one_line_cow, push_one_line, push_outcome_reason, push_stable_place,
+    rule_key_cow, Counts, Hex,
+};
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
 use secgate_core::Category;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write};
 
 /// Escapes text for XML attributes, dropping characters XML 1.0 does not
 /// allow (control characters other than tab, newline, carriage return).
+#[cfg(test)]
 fn esc(s: &str) -> String {
-    escape(s, true)
+    escape(s, true).into_owned()
 }
 
 /// Escapes element text (newlines and tabs kept as they are).
+#[cfg(test)]
 fn esc_text(s: &str) -> String {
-    escape(s, false)
+    escape(s, false).into_owned()
 }
 
-fn escape(s: &str, attribute: bool) -> String {
+/// Writes `s` escaped for an attribute (`attribute`) or element text.
+/// Escaping maps each character on its own, so pieces escaped one by one
+/// make the escaped whole.
+fn put<W: Write>(w: &mut W, s: &str, attribute: bool) -> io::Result<()> {
+    w.write_all(escape(s, attribute).as_bytes())
+}
+
+fn escape(s: &str, attribute: bool) -> Cow<'_, str> {
     // Most text needs nothing: no markup character, no control character,
     // and no byte 0xEF (which starts U+FFFE and U+FFFF, among others).
     if !s
         .bytes()
         .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0..=0x1f | 0xEF))
     {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
@@ -48,7 +62,7 @@ fn escape(s: &str, attribute: bool) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 struct Case {
@@ -60,50 +74,82 @@ struct Case {
     out: Option<String>,
 }
 
-fn case_of(j: &Judged) -> Case {
+/// Writes the test case of a judged finding (`body`: a buffer reused
+/// across findings).
+fn write_finding_case<W: Write>(w: &mut W, j: &Judged, body: &mut String) -> io::Result<()> {
     let f = &j.finding;
-    let name = format!(
-        "{} in {} [{}]",
-        rule_key(f),
-        stable_place(f),
-        f.fingerprint.short(12)
-    );
-    let classname = format!("secgate.{}.{}", f.category.as_str(), f.scanner.id);
-    let mut body = String::new();
-    let _ = writeln!(body, "{}", one_line(&f.title));
+    w.write_all(b"    <testcase classname=\"secgate.")?;
+    put(w, f.category.as_str(), true)?;
+    w.write_all(b".")?;
+    put(w, &f.scanner.id, true)?;
+    w.write_all(b"\" name=\"")?;
+    put(w, &rule_key_cow(f), true)?;
+    w.write_all(b" in ")?;
+    body.clear();
+    push_stable_place(body, f);
+    put(w, body, true)?;
+    w.write_all(b" [")?;
+    w.write_all(&Hex(&f.fingerprint).digits()[..12])?;
+    w.write_all(b"]\">\n")?;
+
+    body.clear();
+    push_one_line(body, &f.title);
+    body.push('\n');
     let _ = writeln!(body, "severity: {}", f.severity);
-    let _ = writeln!(body, "location: {}", one_line(&f.location.describe()));
-    let ids: Vec<String> = f.identifiers.iter().map(|i| i.to_string()).collect();
-    if !ids.is_empty() {
-        let _ = writeln!(body, "identifiers: {}", ids.join(", "));
+    body.push_str("location: ");
+    body.push_str(&one_line_cow(&f.location.describe()));
+    body.push('\n');
+    if !f.identifiers.is_empty() {
+        body.push_str("identifiers: ");
+        for (i, id) in f.identifiers.iter().enumerate() {
+            if i > 0 {
+                body.push_str(", ");
+            }
+            let _ = write!(body, "{id}");
+        }
+        body.push('\n');
     }
     if !f.fix.fixed_versions.is_empty() {
-        let _ = writeln!(body, "fixed in: {}", f.fix.fixed_versions.join(", "));
+        body.push_str("fixed in: ");
+        body.push_str(&f.fix.fixed_versions.join(", "));
+        body.push('\n');
     }
     let _ = writeln!(body, "scanner: {}", f.scanner.name);
     if let Some(src) = &j.source {
         let _ = writeln!(body, "report: {src}");
     }
-    let _ = writeln!(body, "fingerprint: {}", f.fingerprint);
-    let _ = write!(body, "{}", outcome_reason(&j.outcome));
-    let mut c = Case {
-        classname,
-        name,
-        failure: None,
-        skipped: None,
-        out: None,
-    };
+    body.push_str("fingerprint: ");
+    body.push_str(std::str::from_utf8(&Hex(&f.fingerprint).digits()).unwrap_or_default());
+    body.push('\n');
+    push_outcome_reason(body, &j.outcome);
+
     match &j.outcome {
         Outcome::Failed { rule } => {
-            c.failure = Some((one_line(rule), f.severity.as_str().to_string(), body));
+            w.write_all(b"      <failure message=\"")?;
+            put(w, &one_line_cow(rule), true)?;
+            w.write_all(b"\" type=\"")?;
+            put(w, f.severity.as_str(), true)?;
+            w.write_all(b"\">")?;
+            put(w, body, false)?;
+            w.write_all(b"</failure>\n")?;
         }
-        Outcome::Passed { .. } => c.out = Some(body),
+        Outcome::Passed { .. } => write_out(w, body)?,
         Outcome::Exempted { .. } | Outcome::Existing => {
-            c.skipped = Some(outcome_reason(&j.outcome));
-            c.out = Some(body);
+            let mut reason = String::new();
+            push_outcome_reason(&mut reason, &j.outcome);
+            w.write_all(b"      <skipped message=\"")?;
+            put(w, &reason, true)?;
+            w.write_all(b"\"/>\n")?;
+            write_out(w, body)?;
         }
     }
-    c
+    w.write_all(b"    </testcase>\n")
+}
+
+fn write_out<W: Write>(w: &mut W, text: &str) -> io::Result<()> {
+    w.write_all(b"      <system-out>")?;
+    put(w, text, false)?;
+    w.write_all(b"</system-out>\n")
 }
 
 /// The subject of a problem message: its first `backquoted` part, else the
@@ -135,45 +181,49 @@ fn problem_case(p: &GateProblem) -> Case {
     c
 }
 
-fn write_suite(xml: &mut String, name: &str, cases: &[Case]) {
-    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
-    let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
-    let _ = writeln!(
-        xml,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
-        esc(name),
-        cases.len()
-    );
-    for c in cases {
-        let _ = write!(
-            xml,
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            esc(&c.classname),
-            esc(&c.name)
-        );
-        if c.failure.is_none() && c.skipped.is_none() && c.out.is_none() {
-            xml.push_str("/>\n");
-            continue;
-        }
-        xml.push_str(">\n");
-        if let Some((message, ty, body)) = &c.failure {
-            let _ = writeln!(
-                xml,
-                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                esc(message),
-                esc(ty),
-                esc_text(body)
-            );
-        }
-        if let Some(m) = &c.skipped {
-            let _ = writeln!(xml, "      <skipped message=\"{}\"/>", esc(m));
-        }
-        if let Some(o) = &c.out {
-            let _ = writeln!(xml, "      <system-out>{}</system-out>", esc_text(o));
-        }
-        xml.push_str("    </testcase>\n");
+fn write_suite_start<W: Write>(
+    w: &mut W,
+    name: &str,
+    tests: usize,
+    failures: usize,
+    skipped: usize,
+) -> io::Result<()> {
+    w.write_all(b"  <testsuite name=\"")?;
+    put(w, name, true)?;
+    writeln!(
+        w,
+        "\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    )
+}
+
+fn write_case<W: Write>(w: &mut W, c: &Case) -> io::Result<()> {
+    w.write_all(b"    <testcase classname=\"")?;
+    put(w, &c.classname, true)?;
+    w.write_all(b"\" name=\"")?;
+    put(w, &c.name, true)?;
+    w.write_all(b"\"")?;
+    if c.failure.is_none() && c.skipped.is_none() && c.out.is_none() {
+        return w.write_all(b"/>\n");
     }
-    xml.push_str("  </testsuite>\n");
+    w.write_all(b">\n")?;
+    if let Some((message, ty, body)) = &c.failure {
+        w.write_all(b"      <failure message=\"")?;
+        put(w, message, true)?;
+        w.write_all(b"\" type=\"")?;
+        put(w, ty, true)?;
+        w.write_all(b"\">")?;
+        put(w, body, false)?;
+        w.write_all(b"</failure>\n")?;
+    }
+    if let Some(m) = &c.skipped {
+        w.write_all(b"      <skipped message=\"")?;
+        put(w, m, true)?;
+        w.write_all(b"\"/>\n")?;
+    }
+    if let Some(o) = &c.out {
+        write_out(w, o)?;
+    }
+    w.write_all(b"    </testcase>\n")
 }
 
 /// The JUnit XML of a verdict, for `artifacts:reports:junit`:
@@ -187,15 +237,22 @@ fn write_suite(xml: &mut String, name: &str, cases: &[Case]) {
 ///   fails, and a test case per gate problem (`<code>: <subject>`), failed when
 ///   the problem is blocking.
 pub fn junit(v: &Verdict) -> String {
-    let mut suites: BTreeMap<Category, Vec<Case>> = BTreeMap::new();
+    let mut out = Vec::new();
+    // Writing into memory does not fail, and every piece written is UTF-8.
+    let _ = write_junit(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`junit()`] to `w`, one test case at a time: for big verdicts, much
+/// faster and smaller in memory than building the document.
+pub fn write_junit<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(super::stream::BUF, w);
+    let mut suites: BTreeMap<&Category, Vec<&Judged>> = BTreeMap::new();
     for c in &v.categories {
-        suites.entry(c.clone()).or_default();
+        suites.entry(c).or_default();
     }
     for j in judged_in_order(&v.findings) {
-        suites
-            .entry(j.finding.category.clone())
-            .or_default()
-            .push(case_of(j));
+        suites.entry(&j.finding.category).or_default().push(j);
     }
     let counts = Counts::of(&v.findings);
     let blocking = v.problems.iter().filter(|p| p.blocking).count();
@@ -213,32 +270,56 @@ pub fn junit(v: &Verdict) -> String {
         out: None,
     }];
     gate.extend(v.problems.iter().map(problem_case));
+    let gate_failures = gate.iter().filter(|c| c.failure.is_some()).count();
+    let gate_skipped = gate.iter().filter(|c| c.skipped.is_some()).count();
 
-    let mut ordered: Vec<(String, Vec<Case>)> = vec![("secgate.gate".to_string(), gate)];
-    ordered.extend(
-        suites
-            .into_iter()
-            .map(|(c, cases)| (format!("secgate.{}", c.as_str()), cases)),
-    );
-    let tests: usize = ordered.iter().map(|(_, c)| c.len()).sum();
-    let failures: usize = ordered
-        .iter()
-        .map(|(_, c)| c.iter().filter(|c| c.failure.is_some()).count())
-        .sum();
-    let skipped: usize = ordered
-        .iter()
-        .map(|(_, c)| c.iter().filter(|c| c.skipped.is_some()).count())
-        .sum();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        xml,
-        "<testsuites name=\"secgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
-    );
-    for (name, cases) in &ordered {
-        write_suite(&mut xml, name, cases);
+    // A finding's case fails when the finding does, is skipped when it is
+    // exempted or existing.
+    let suite_counts = |js: &[&Judged]| {
+        let failures = js
+            .iter()
+            .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .count();
+        let skipped = js
+            .iter()
+            .filter(|j| matches!(j.outcome, Outcome::Exempted { .. } | Outcome::Existing))
+            .count();
+        (js.len(), failures, skipped)
+    };
+    let (mut tests, mut failures, mut skipped) = (gate.len(), gate_failures, gate_skipped);
+    for js in suites.values() {
+        let (t, f, s) = suite_counts(js);
+        tests += t;
+        failures += f;
+        skipped += s;
     }
-    xml.push_str("</testsuites>\n");
-    xml
+    w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
+        w,
+        "<testsuites name=\"secgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    )?;
+    write_suite_start(
+        &mut w,
+        "secgate.gate",
+        gate.len(),
+        gate_failures,
+        gate_skipped,
+    )?;
+    for c in &gate {
+        write_case(&mut w, c)?;
+    }
+    w.write_all(b"  </testsuite>\n")?;
+    let mut body = String::new();
+    for (c, js) in &suites {
+        let (t, f, s) = suite_counts(js);
+        write_suite_start(&mut w, &format!("secgate.{}", c.as_str()), t, f, s)?;
+        for j in js {
+            write_finding_case(&mut w, j, &mut body)?;
+        }
+        w.write_all(b"  </testsuite>\n")?;
+    }
+    w.write_all(b"</testsuites>\n")?;
+    w.flush()
 }
 
 #[cfg(test)]

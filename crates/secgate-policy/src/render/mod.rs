@@ -11,8 +11,8 @@
 //! | [`json`] | the verdict, versioned | a later run's `--baseline` |
 //! | [`terminal`] | the human summary | the job log |
 //!
-//! The JSON outputs also have streaming writers ([`write_json`], [`write_sarif`],
-//! [`write_code_quality`], [`write_gitlab_security_reports`]) that write one item
+//! The big outputs also have streaming writers ([`write_json`], [`write_sarif`],
+//! [`write_code_quality`], [`write_gitlab_security_reports`], [`write_junit`]) that write one item
 //! at a time: use them for files, they are several times faster on big verdicts
 //! and do not hold the whole document in memory.
 //!
@@ -45,7 +45,7 @@ pub use gitlab::{
     write_gitlab_security_report, write_gitlab_security_reports, GITLAB_SCHEMA_VERSION,
 };
 pub use json::{json, write_json, JSON_SCHEMA_VERSION};
-pub use junit::junit;
+pub use junit::{junit, write_junit};
 pub use markdown::{markdown, MARKDOWN_MAX_FINDINGS};
 pub use sarif::{
     sarif, sarif_log, sarif_security_severity, write_sarif, write_sarif_log, SARIF_FINGERPRINT_KEY,
