@@ -173,3 +173,23 @@ fn exact_case_keywords_are_literals_of_their_case_sensitive_regex() {
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].rule_id, "aws-access-key-id");
 }
+
+/// Generic rules run only on lines of at most `GENERIC_MAX_LINE` bytes: a
+/// repetition bound above that is vacuous and only makes the regex bigger to
+/// compile (write `{20,}`, not `{20,2000}`).
+#[test]
+fn generic_rules_have_no_vacuous_repetition_bounds() {
+    use secgate_secrets::rules::{RuleKind, GENERIC_MAX_LINE};
+    let bound = regex::Regex::new(r"\{[0-9]*,([0-9]+)\}").unwrap();
+    for r in BUILTIN.iter().filter(|r| r.kind == RuleKind::Generic) {
+        for c in bound.captures_iter(r.regex) {
+            let max: usize = c[1].parse().unwrap();
+            assert!(
+                max <= GENERIC_MAX_LINE,
+                "{}: bound {} exceeds the generic line limit {GENERIC_MAX_LINE}",
+                r.id,
+                &c[0]
+            );
+        }
+    }
+}

@@ -656,11 +656,15 @@ pub static BUILTIN: &[RuleDef] = &[
         tn: &["Authorization: Basic ${{CREDENTIALS}}", "Authorization: Basic {b64s:nocolonhere}"],
         ..RuleDef::BASE
     },
+    // Generic rules only run on lines of at most GENERIC_MAX_LINE (1000)
+    // bytes, so an upper bound above that is vacuous: `{20,}` instead of
+    // `{20,2000}` matches the same and compiles ~10x smaller (generic-token
+    // 9 ms -> under 1 ms per process; `files` runs once per xargs batch).
     RuleDef {
         id: "http-bearer-token",
         description: "HTTP Bearer token in an Authorization header",
         keywords: &["bearer "],
-        regex: "(?i:authorization)[\"']?\\s{0,3}[:=,]\\s{0,3}[\"']?(?i:bearer)\\s+([A-Za-z0-9_.~+/\\-]{20,2000}={0,2})",
+        regex: "(?i:authorization)[\"']?\\s{0,3}[:=,]\\s{0,3}[\"']?(?i:bearer)\\s+([A-Za-z0-9_.~+/\\-]{20,}={0,2})",
         entropy: Some(3.5),
         kind: RuleKind::Generic,
         tp: &["-H 'Authorization: Bearer {an:40}'"],
@@ -704,7 +708,7 @@ pub static BUILTIN: &[RuleDef] = &[
         id: "generic-token",
         description: "Hard-coded access or auth token",
         keywords: &["token"],
-        regex: "(?:\\A|[^A-Za-z0-9_.\\-])(?i:[A-Za-z0-9_.\\-]{0,40}token[A-Za-z0-9_.\\-]{0,20})[\"'\\]]?\\s{0,5}(?::=|=>|=|:|<-)\\s{0,5}(?:\\\\?\"([^\"\\s\\\\]{20,2000})\\\\?\"|'([^'\\s\\\\]{20,2000})'|`([^`\\s\\\\]{20,2000})`|([^\"'`\\s,;()<>\\[\\]{}$]{20,2000}))",
+        regex: "(?:\\A|[^A-Za-z0-9_.\\-])(?i:[A-Za-z0-9_.\\-]{0,40}token[A-Za-z0-9_.\\-]{0,20})[\"'\\]]?\\s{0,5}(?::=|=>|=|:|<-)\\s{0,5}(?:\\\\?\"([^\"\\s\\\\]{20,})\\\\?\"|'([^'\\s\\\\]{20,})'|`([^`\\s\\\\]{20,})`|([^\"'`\\s,;()<>\\[\\]{}$]{20,}))",
         entropy: Some(3.7),
         kind: RuleKind::Generic,
         tp: &["auth_token = '{an:40}'", "ACCESS_TOKEN={url:48}"],
