@@ -57,7 +57,10 @@ fn main() {
                 }
                 n += engine.scan(p, &buf).len();
             }
-            eprintln!("read each, round {round}: {n} hits in {:.3}s", t.elapsed().as_secs_f64());
+            eprintln!(
+                "read each, round {round}: {n} hits in {:.3}s",
+                t.elapsed().as_secs_f64()
+            );
         }
     }
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
