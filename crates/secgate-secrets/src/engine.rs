@@ -42,6 +42,10 @@ use std::collections::HashMap;
 /// Where a Kubernetes Secret manifest may be (any case, as before).
 const K8S_SECRET: &str = "kind: secret";
 
+/// How much of a buffer the keyword automaton walks at a time (bounds the
+/// memory of its hit positions: at most 16 bytes per byte of a window).
+const WINDOW: usize = 256 * 1024;
+
 /// How far past its first line a multi-line rule may match (bytes).
 const MULTILINE_WINDOW: usize = 256 * 1024;
 
@@ -383,60 +387,88 @@ impl Engine {
         };
         let mut raws: Vec<Raw> = Vec::new();
         let mut vetoes: Vec<Veto> = Vec::new();
-        let mut events: Vec<(usize, u32)> = Vec::new();
-        self.keywords.find(content, &mut events);
-        let k8s = self.kw_k8s as u16;
-        if events
-            .iter()
-            .any(|&(_, st)| self.keywords.keywords(st).contains(&k8s))
-        {
+        let k8s = self.scan_candidates(content, path_ok.as_deref(), &mut raws, &mut vetoes, 0);
+        if k8s {
+            // A Kubernetes Secret: its decoded values come first (they veto
+            // the encoded text for every rule), then the lines again.
+            raws.clear();
+            vetoes.clear();
             self.scan_k8s_secret(content, path_ok.as_deref(), &mut raws, &mut vetoes);
+            self.scan_candidates(content, path_ok.as_deref(), &mut raws, &mut vetoes, 0);
         }
-        self.scan_candidates(
-            content,
-            &events,
-            path_ok.as_deref(),
-            &mut raws,
-            &mut vetoes,
-            0,
-        );
         self.resolve(path, content, first_line, raws)
     }
 
     /// Finds the candidate lines of `content` (lines holding a keyword, or
-    /// every line when some rule has none) and runs their rules.
+    /// every line when some rule has none) and runs their rules. The keyword
+    /// automaton walks [`WINDOW`] bytes at a time, so its positions take
+    /// bounded memory whatever the file (a run of `AAAA` is a keyword hit at
+    /// every byte). Returns whether `kind: secret` occurs (any case).
     fn scan_candidates(
         &self,
         content: &[u8],
-        events: &[(usize, u32)],
         path_ok: Option<&[bool]>,
         raws: &mut Vec<Raw>,
         vetoes: &mut Vec<Veto>,
         prio: u8,
-    ) {
+    ) -> bool {
+        let mut events: Vec<(usize, u32)> = Vec::new();
         let mut ids: Vec<u16> = Vec::new();
         let mut scratch: Vec<u8> = Vec::new();
-        let mut i = 0usize;
-        if self.always.is_empty() {
-            while i < events.len() {
-                // A keyword holds no newline: its line surrounds its end.
-                let end = events[i].0;
-                let line_start = memchr::memrchr(b'\n', &content[..end])
+        let k8s = self.kw_k8s as u16;
+        let mut k8s_seen = false;
+        // The line being collected: (start, end); its rules are in `ids`.
+        let mut line: Option<(usize, usize)> = None;
+        let mut next_line = 0usize;
+        let mut a = 0usize;
+        while a < content.len() {
+            let b = (a + WINDOW).min(content.len());
+            events.clear();
+            self.keywords.find_at(content, a, b, &mut events);
+            for &ev in &events {
+                if !k8s_seen && self.keywords.keywords(ev.1).contains(&k8s) {
+                    k8s_seen = true;
+                }
+                if let Some((_, le)) = line {
+                    if ev.0 <= le {
+                        self.add_rules(content, ev, &mut ids);
+                        continue;
+                    }
+                }
+                // A new line around this keyword (which holds no newline).
+                let ls = memchr::memrchr(b'\n', &content[..ev.0])
                     .map(|p| p + 1)
                     .unwrap_or(0);
-                let line_end = memchr::memchr(b'\n', &content[end..])
-                    .map(|p| end + p)
+                let le = memchr::memchr(b'\n', &content[ev.0..])
+                    .map(|p| ev.0 + p)
                     .unwrap_or(content.len());
-                ids.clear();
-                while i < events.len() && events[i].0 <= line_end {
-                    self.add_rules(content, events[i], &mut ids);
-                    i += 1;
-                }
-                if !ids.is_empty() {
-                    self.scan_line(
+                if !self.always.is_empty() {
+                    // Every line is a candidate: first the lines before this one.
+                    self.flush_line(
                         content,
-                        line_start,
-                        line_end,
+                        line.take(),
+                        &mut ids,
+                        &mut scratch,
+                        path_ok,
+                        raws,
+                        vetoes,
+                        prio,
+                    );
+                    self.keyless_lines(
+                        content,
+                        next_line,
+                        ls,
+                        &mut ids,
+                        &mut scratch,
+                        path_ok,
+                        raws,
+                        vetoes,
+                        prio,
+                    );
+                } else {
+                    self.flush_line(
+                        content,
+                        line.take(),
                         &mut ids,
                         &mut scratch,
                         path_ok,
@@ -445,33 +477,95 @@ impl Engine {
                         prio,
                     );
                 }
+                line = Some((ls, le));
+                next_line = le + 1;
+                self.add_rules(content, ev, &mut ids);
             }
-        } else {
-            // Some configured rule has no keyword: every line is a candidate.
-            let mut line_start = 0;
-            while line_start <= content.len() {
-                let line_end = memchr::memchr(b'\n', &content[line_start..])
-                    .map(|p| line_start + p)
-                    .unwrap_or(content.len());
-                ids.clear();
-                ids.extend_from_slice(&self.always);
-                while i < events.len() && events[i].0 <= line_end {
-                    self.add_rules(content, events[i], &mut ids);
-                    i += 1;
+            a = b;
+        }
+        self.flush_line(
+            content,
+            line.take(),
+            &mut ids,
+            &mut scratch,
+            path_ok,
+            raws,
+            vetoes,
+            prio,
+        );
+        if !self.always.is_empty() {
+            self.keyless_lines(
+                content,
+                next_line,
+                content.len() + 1,
+                &mut ids,
+                &mut scratch,
+                path_ok,
+                raws,
+                vetoes,
+                prio,
+            );
+        }
+        k8s_seen
+    }
+
+    /// Runs the collected rules (and the keyword-less ones) on a line.
+    #[allow(clippy::too_many_arguments)]
+    fn flush_line(
+        &self,
+        content: &[u8],
+        line: Option<(usize, usize)>,
+        ids: &mut Vec<u16>,
+        scratch: &mut Vec<u8>,
+        path_ok: Option<&[bool]>,
+        raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
+        prio: u8,
+    ) {
+        if let Some((ls, le)) = line {
+            for &r in &self.always {
+                if !ids.contains(&r) {
+                    ids.push(r);
                 }
-                self.scan_line(
-                    content,
-                    line_start,
-                    line_end,
-                    &mut ids,
-                    &mut scratch,
-                    path_ok,
-                    raws,
-                    vetoes,
-                    prio,
-                );
-                line_start = line_end + 1;
             }
+            if !ids.is_empty() {
+                self.scan_line(content, ls, le, ids, scratch, path_ok, raws, vetoes, prio);
+            }
+        }
+        ids.clear();
+    }
+
+    /// The lines starting in `from..to` that hold no keyword, for the rules
+    /// without keywords (configured ones; every line is a candidate).
+    #[allow(clippy::too_many_arguments)]
+    fn keyless_lines(
+        &self,
+        content: &[u8],
+        from: usize,
+        to: usize,
+        ids: &mut Vec<u16>,
+        scratch: &mut Vec<u8>,
+        path_ok: Option<&[bool]>,
+        raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
+        prio: u8,
+    ) {
+        let mut ls = from;
+        while ls < to && ls <= content.len() {
+            let le = memchr::memchr(b'\n', &content[ls..])
+                .map(|p| ls + p)
+                .unwrap_or(content.len());
+            self.flush_line(
+                content,
+                Some((ls, le)),
+                ids,
+                scratch,
+                path_ok,
+                raws,
+                vetoes,
+                prio,
+            );
+            ls = le + 1;
         }
     }
 
@@ -713,9 +807,7 @@ impl Engine {
     ) {
         let mut inner = Vec::new();
         let mut inner_vetoes = Vec::new();
-        let mut events = Vec::new();
-        self.keywords.find(synth, &mut events);
-        self.scan_candidates(synth, &events, path_ok, &mut inner, &mut inner_vetoes, 0);
+        self.scan_candidates(synth, path_ok, &mut inner, &mut inner_vetoes, 0);
         for r in inner {
             if raws
                 .iter()

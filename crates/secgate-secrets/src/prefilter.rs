@@ -179,6 +179,20 @@ impl KeywordDfa {
         }
     }
 
+    /// Like [`Self::find`] for the keywords ending in `hay[from..to]` (their
+    /// start may be before `from`); positions are offsets in `hay`. Lets a
+    /// caller walk a large buffer window by window with bounded memory.
+    pub(crate) fn find_at(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<(usize, u32)>) {
+        let w = from.saturating_sub(self.max_len.saturating_sub(1));
+        let n0 = out.len();
+        self.find(&hay[w..to], out);
+        let warm = out[n0..].iter().take_while(|e| e.0 + w <= from).count();
+        out.drain(n0..n0 + warm);
+        for e in &mut out[n0..] {
+            e.0 += w;
+        }
+    }
+
     /// Whether the table uses two-byte cells.
     #[cfg(test)]
     fn is_narrow(&self) -> bool {
@@ -392,6 +406,30 @@ mod tests {
         let mut expect = naive(&kws, &hay);
         expect.sort_unstable();
         assert_eq!(via_dfa(&dfa, &hay), expect);
+    }
+
+    /// Window by window gives the same events as one call.
+    #[test]
+    fn windows_give_the_same_events_as_one_pass() {
+        let kws: Vec<Vec<u8>> = ["password", "ghp_", "://", "q~"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let dfa = KeywordDfa::new(&kws);
+        let unit = b"a PASSWORD=x https://h q~ ghp_ ";
+        let hay: Vec<u8> = unit.iter().copied().cycle().take(50_000).collect();
+        let mut whole = Vec::new();
+        dfa.find(&hay, &mut whole);
+        for window in [1usize, 5, 7, 4096, 5000, 49_999] {
+            let mut parts = Vec::new();
+            let mut a = 0;
+            while a < hay.len() {
+                let b = (a + window).min(hay.len());
+                dfa.find_at(&hay, a, b, &mut parts);
+                a = b;
+            }
+            assert_eq!(parts, whole, "window {window}");
+        }
     }
 
     #[test]

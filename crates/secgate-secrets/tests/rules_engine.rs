@@ -285,3 +285,57 @@ fn token_boundaries_hold_on_long_lines_and_across_segments() {
         assert_eq!(hits[0].column as usize, at + 1);
     }
 }
+
+/// A configured rule without keywords runs on every line (the first, the
+/// last without a newline, lines between keyword lines, lines past the
+/// prefilter's 256 KiB windows), next to keyword rules on the same lines.
+#[test]
+fn keywordless_configured_rules_see_every_line() {
+    let cfg = Config::from_yaml(
+        "rules:\n  - id: internal-id\n    regex: '\\b(?P<secret>IX[0-9]{12})\\b'\n",
+        "c.yml",
+    )
+    .unwrap();
+    let e = Engine::new(&cfg).unwrap();
+    let t = gh(11);
+    let mut text = String::from("IX000000000001\n");
+    text.push_str(&format!("token {t} IX000000000002\n"));
+    text.push_str("plain IX000000000003\n");
+    while text.len() < 600 * 1024 {
+        text.push_str("filler line without anything interesting\n");
+    }
+    text.push_str(&format!("x = IX000000000004 {t}\n"));
+    text.push_str("IX000000000005");
+    let hits = e.scan("ids.txt", text.as_bytes());
+    let got: Vec<(&str, u32)> = hits.iter().map(|h| (h.rule_id.as_str(), h.line)).collect();
+    let last = text.lines().count() as u32;
+    assert_eq!(
+        got,
+        vec![
+            ("internal-id", 1),
+            ("github-pat", 2),
+            ("internal-id", 2),
+            ("internal-id", 3),
+            ("internal-id", last - 1),
+            ("github-pat", last - 1),
+            ("internal-id", last),
+        ]
+    );
+}
+
+/// A buffer where nearly every byte ends a keyword (base64 padding `AAAA`,
+/// lower-case `aaaa` for the exact-case keyword) scans correctly; its memory
+/// stays bounded by the prefilter window (not checked here: see
+/// `bench/secrets/throughput.sh` for peak RSS).
+#[test]
+fn a_buffer_of_keyword_hits_is_scanned() {
+    let e = Engine::builtin();
+    let t = gh(12);
+    let mut text = "A".repeat(700 * 1024);
+    text.push('\n');
+    text.push_str(&"a".repeat(300 * 1024));
+    text.push_str(&format!("\nTOKEN={t}\n"));
+    let hits = e.scan("blob.txt", text.as_bytes());
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!((hits[0].rule_id.as_str(), hits[0].line), ("github-pat", 3));
+}
