@@ -1,7 +1,7 @@
 //! The JSON result: the verdict, versioned. A later run reads it back as a
 //! baseline (`--baseline`), so it holds every finding with its fingerprint.
 
-use super::stream::ObjectWriter;
+use super::stream::{write_item, ObjectWriter};
 use super::{Counts, TOOL_NAME, TOOL_VERSION};
 use crate::verdict::Verdict;
 use secgate_core::{Category, Finding, Location, Severity};
@@ -44,15 +44,15 @@ pub fn write_json<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
     o.field("tool", &tool())?;
     o.field("summary", &summary(v))?;
     o.field("passed", &v.passed)?;
+    let mut buf = Vec::new();
     o.array_with("findings", &v.findings, |w, j| {
         if needs_redaction(&j.finding) {
             let mut value = serde_json::to_value(j)?;
             redact(&mut value);
-            serde_json::to_writer(w, &value)?;
+            write_item(w, &mut buf, &value)
         } else {
-            serde_json::to_writer(w, j)?;
+            write_item(w, &mut buf, j)
         }
-        Ok(())
     })?;
     o.field("problems", &v.problems)?;
     o.field("scanners", &v.scanners)?;

@@ -25,6 +25,7 @@
 
 mod code_quality;
 mod dotenv;
+mod fast_json;
 mod gitlab;
 mod json;
 mod junit;

@@ -1,6 +1,8 @@
 //! Writing big JSON documents item by item: each item is built, written and
 //! dropped, so that a 100k-finding output never holds its whole tree in memory.
+//! Items go through [`write_item`] (the bytes of `serde_json`, escaped faster).
 
+pub(crate) use super::fast_json::write_item;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -13,13 +15,19 @@ pub(crate) const BUF: usize = 1 << 20;
 pub(crate) struct ObjectWriter<W: Write> {
     w: W,
     first: bool,
+    /// Scratch space of [`write_item`].
+    buf: Vec<u8>,
 }
 
 impl<W: Write> ObjectWriter<W> {
     /// Opens the object (`{`).
     pub(crate) fn begin(mut w: W) -> io::Result<Self> {
         w.write_all(b"{")?;
-        Ok(ObjectWriter { w, first: true })
+        Ok(ObjectWriter {
+            w,
+            first: true,
+            buf: Vec::new(),
+        })
     }
 
     fn key(&mut self, key: &str) -> io::Result<()> {
@@ -34,8 +42,7 @@ impl<W: Write> ObjectWriter<W> {
     /// Writes one field.
     pub(crate) fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
         self.key(key)?;
-        serde_json::to_writer(&mut self.w, value)?;
-        Ok(())
+        write_item(&mut self.w, &mut self.buf, value)
     }
 
     /// Writes a field whose value writes itself.
@@ -86,12 +93,13 @@ pub(crate) fn write_array<W: Write, T: Serialize, I: IntoIterator<Item = T>>(
     w: &mut W,
     items: I,
 ) -> io::Result<()> {
+    let mut buf = Vec::new();
     w.write_all(b"[")?;
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *w, &item)?;
+        write_item(w, &mut buf, &item)?;
     }
     w.write_all(b"]")
 }
