@@ -12,7 +12,6 @@ use super::{
 };
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
 use secgate_core::Category;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
@@ -21,23 +20,88 @@ use std::io::{self, BufWriter, Write};
 /// allow (control characters other than tab, newline, carriage return).
 #[cfg(test)]
 fn esc(s: &str) -> String {
-    escape(s, true).into_owned()
+    let mut out = Vec::new();
+    put(&mut out, s, true).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 /// Escapes element text (newlines and tabs kept as they are).
 #[cfg(test)]
 fn esc_text(s: &str) -> String {
-    escape(s, false).into_owned()
+    let mut out = Vec::new();
+    put(&mut out, s, false).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
-/// Writes `s` escaped for an attribute (`attribute`) or element text.
-/// Escaping maps each character on its own, so pieces escaped one by one
-/// make the escaped whole.
+/// What [`put`] does with a byte: 0 keep, 1 look (markup, control
+/// characters, 0xEF which starts U+FFFE and U+FFFF).
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 1;
+        i += 1;
+    }
+    t[b'&' as usize] = 1;
+    t[b'<' as usize] = 1;
+    t[b'>' as usize] = 1;
+    t[b'"' as usize] = 1;
+    t[b'\'' as usize] = 1;
+    t[0xEF] = 1;
+    t
+}
+
+static CLASS: [u8; 256] = byte_classes();
+
+/// Writes `s` escaped for an attribute (`attribute`) or element text, as
+/// [`escape`] does, a run of plain bytes at a time. Escaping maps each
+/// character on its own, so pieces escaped one by one make the escaped whole.
 fn put<W: Write>(w: &mut W, s: &str, attribute: bool) -> io::Result<()> {
-    w.write_all(escape(s, attribute).as_bytes())
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if CLASS[c as usize] == 0 {
+            i += 1;
+            continue;
+        }
+        let (replacement, len): (&[u8], usize) = match c {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'"' => (b"&quot;", 1),
+            b'\'' => (b"&apos;", 1),
+            b'\n' if attribute => (b"&#10;", 1),
+            b'\r' => (b"&#13;", 1),
+            b'\t' if attribute => (b"&#9;", 1),
+            b'\n' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            // U+FFFE and U+FFFF (EF BF BE, EF BF BF): not XML characters.
+            0xEF if b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => {
+                (b"", 3)
+            }
+            0xEF => {
+                i += 1;
+                continue;
+            }
+            // Other control characters: not XML 1.0 characters.
+            _ => (b"", 1),
+        };
+        w.write_all(&b[start..i])?;
+        w.write_all(replacement)?;
+        i += len;
+        start = i;
+    }
+    w.write_all(&b[start..])
 }
 
-fn escape(s: &str, attribute: bool) -> Cow<'_, str> {
+/// The reference rule of [`put`], a character at a time.
+#[cfg(test)]
+fn escape(s: &str, attribute: bool) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     // Most text needs nothing: no markup character, no control character,
     // and no byte 0xEF (which starts U+FFFE and U+FFFF, among others).
     if !s
@@ -325,6 +389,25 @@ pub fn write_junit<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn put_string(s: &str, attribute: bool) -> String {
+        if attribute {
+            esc(s)
+        } else {
+            esc_text(s)
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn put_agrees_with_the_reference_rule(
+            s in "[ a-z&<>\"'\t\n\r\u{0}\u{1b}\u{7f}\u{a0}\u{F000}\u{FEFF}\u{FFFD}\u{FFFE}\u{FFFF}é]{0,24}",
+            attribute in any::<bool>(),
+        ) {
+            prop_assert_eq!(put_string(&s, attribute), escape(&s, attribute).into_owned());
+        }
+    }
 
     #[test]
     fn escaping() {
