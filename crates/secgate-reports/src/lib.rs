@@ -122,7 +122,19 @@ fn read_top(bytes: &[u8], opts: &ParseOptions) -> Result<Top, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty { bytes: bytes.len() });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Valid UTF-8 as a whole (checked at memory speed) is read as text, so
+    // serde_json does not check each string again; otherwise as bytes, so
+    // that the error points at the bad string.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => read_json(serde_json::Deserializer::from_str(text), bytes),
+        Err(_) => read_json(serde_json::Deserializer::from_slice(bytes), bytes),
+    }
+}
+
+fn read_json<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    bytes: &[u8],
+) -> Result<Top, ParseError> {
     let top = match serde::Deserialize::deserialize(&mut de) {
         Ok(top) => top,
         Err(e) => return Err(ParseError::from_json(&e, guess_format(bytes))),
@@ -323,6 +335,24 @@ mod tests {
             parse(b"\xFF\xFEx"),
             Err(ParseError::Encoding { .. })
         ));
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_string_is_located_and_valid_text_parses_the_same() {
+        // Latin-1 in a title: the whole input is not UTF-8, so it is read as
+        // bytes and the error points at the string.
+        let bad = b"{\"SchemaVersion\": 2, \"Results\": [\n {\"Target\": \"caf\xE9\"}]}";
+        let e = parse(bad).unwrap_err();
+        assert_eq!(e.position().map(|p| p.0), Some(2), "{e:?}");
+        // The same report in UTF-8 reads (as text) to the same findings as
+        // through the byte reader.
+        let good = "{\"SchemaVersion\": 2, \"ArtifactName\": \"caf\u{e9}:1\", \"ArtifactType\": \"container_image\", \"Results\": [{\"Target\": \"caf\u{e9}:1 (alpine 3.19)\", \"Class\": \"os-pkgs\", \"Type\": \"alpine\", \"Vulnerabilities\": [{\"VulnerabilityID\": \"CVE-2024-0001\", \"PkgName\": \"z\\u00e9\", \"InstalledVersion\": \"1\", \"Severity\": \"HIGH\", \"Title\": \"t\\n\\u00e9\u{e9}\"}]}]}";
+        let text = parse(good.as_bytes()).unwrap();
+        let mut de = serde_json::Deserializer::from_slice(good.as_bytes());
+        let top: Top = serde::Deserialize::deserialize(&mut de).unwrap();
+        let bytes = finish(top, &ParseOptions::default()).unwrap();
+        assert_eq!(text.findings, bytes.findings);
+        assert_eq!(text.findings[0].title, "t\n\u{e9}\u{e9}");
     }
 
     #[test]
