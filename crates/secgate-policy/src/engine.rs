@@ -440,19 +440,20 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         .map(|e| e.expires.is_some_and(|d| d < opts.today))
         .collect();
 
-    let mut judged: Vec<Judged> =
+    // (report, finding, outcome): the findings stay where they are until
+    // they are moved once, in output order, into the verdict.
+    let mut judged: Vec<(usize, usize, Outcome)> =
         Vec::with_capacity(reports.iter().map(|r| r.findings.len()).sum());
     // Findings awaiting their budget: (index into judged, budget key, allowed, rule name)
     let mut pending: Vec<(usize, String)> = Vec::new();
     let mut budget_counts: HashMap<String, (u64, u64)> = HashMap::new();
 
-    for report in reports {
-        let source = report.source.clone();
-        for f in report.findings {
-            let eff = effective(policy, &f, opts.fail_on);
+    for (ri, report) in reports.iter().enumerate() {
+        for (fi, f) in report.findings.iter().enumerate() {
+            let eff = effective(policy, f, opts.fail_on);
             let mut outcome: Option<Outcome> = None;
             let cands = if n_ex > 0 {
-                index.candidates(&f)
+                index.candidates(f)
             } else {
                 Vec::new()
             };
@@ -537,16 +538,12 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                     }
                 },
             };
-            judged.push(Judged {
-                finding: f,
-                outcome,
-                source: source.clone(),
-            });
+            judged.push((ri, fi, outcome));
         }
     }
     for (i, name) in pending {
         let (allowed, found) = budget_counts[&name];
-        judged[i].outcome = if found > allowed {
+        judged[i].2 = if found > allowed {
             Outcome::Failed {
                 rule: format!("{name}: allowed {allowed}, found {found}"),
             }
@@ -597,7 +594,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         }
     }
 
-    let judged = in_output_order(judged);
+    let judged = in_output_order(reports, judged);
     scanners.sort_by(|a, b| {
         (&a.id, &a.name, &a.version, &a.vendor).cmp(&(&b.id, &b.name, &b.version, &b.vendor))
     });
@@ -623,50 +620,59 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
 /// failures first (then passed, existing, exempted), then by
 /// [`crate::render::order_key`] (severity, rule, place, fingerprint, line,
 /// scanner), then source, and finally the whole finding. Each key is computed
-/// once and only indices move while sorting (a `Judged` is large).
-fn in_output_order(judged: Vec<Judged>) -> Vec<Judged> {
-    let keys: Vec<_> = judged
+/// once, keys and indices are sorted, and each finding then moves once, out of
+/// its report into the verdict (a finding is ~500 bytes).
+fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)>) -> Vec<Judged> {
+    let mut keyed: Vec<_> = judged
         .iter()
-        .map(|j| {
+        .enumerate()
+        .map(|(k, (ri, fi, outcome))| {
+            let f = &reports[*ri].findings[*fi];
             (
-                crate::render::outcome_rank(&j.outcome),
-                crate::render::order_key(&j.finding),
+                crate::render::outcome_rank(outcome),
+                crate::render::order_key(f),
+                reports[*ri].source.as_deref(),
+                k,
             )
         })
         .collect();
-    let mut idx: Vec<usize> = (0..judged.len()).collect();
-    idx.sort_by(|&a, &b| {
-        keys[a]
-            .cmp(&keys[b])
-            .then_with(|| judged[a].source.cmp(&judged[b].source))
-            .then_with(|| {
-                let x = serde_json::to_string(&judged[a]).unwrap_or_default();
-                let y = serde_json::to_string(&judged[b]).unwrap_or_default();
-                x.cmp(&y)
-            })
+    let whole = |k: usize| {
+        let (ri, fi, outcome) = &judged[k];
+        serde_json::to_string(&(&reports[*ri].findings[*fi], outcome)).unwrap_or_default()
+    };
+    // The index last makes every key distinct: an unstable sort is exact.
+    keyed.sort_unstable_by(|a, b| {
+        (a.0, &a.1, a.2)
+            .cmp(&(b.0, &b.1, b.2))
+            .then_with(|| whole(a.3).cmp(&whole(b.3)))
+            .then(a.3.cmp(&b.3))
     });
-    drop(keys);
-    // Apply the permutation in place, cycle by cycle: no second copy of the
-    // findings (100k findings are ~100 MB).
-    let mut judged = judged;
-    let mut done = vec![false; idx.len()];
-    for start in 0..idx.len() {
-        if done[start] {
-            continue;
-        }
-        // Position `p` must receive the element now at `idx[p]`.
-        let mut p = start;
-        loop {
-            done[p] = true;
-            let next = idx[p];
-            if next == start {
-                break;
+    let order: Vec<usize> = keyed.into_iter().map(|x| x.3).collect();
+    let sources: Vec<Option<String>> = reports.iter_mut().map(|r| r.source.take()).collect();
+    let mut judged: Vec<Option<(usize, usize, Outcome)>> = judged.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|k| {
+            let (ri, fi, outcome) = judged[k].take().expect("each finding once");
+            Judged {
+                // Moved out once; the report's vector is dropped afterwards.
+                finding: std::mem::replace(&mut reports[ri].findings[fi], placeholder()),
+                outcome,
+                source: sources[ri].clone(),
             }
-            judged.swap(p, next);
-            p = next;
-        }
-    }
-    judged
+        })
+        .collect()
+}
+
+/// An empty finding that allocates nothing, left behind where one was moved out.
+fn placeholder() -> Finding {
+    Finding::new(
+        Scanner::default(),
+        Category::Sast,
+        Severity::Unknown,
+        String::new(),
+        secgate_core::Location::None,
+    )
 }
 
 /// Counts of findings per outcome kind and severity, for summaries.
