@@ -623,29 +623,53 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
 /// once, keys and indices are sorted, and each finding then moves once, out of
 /// its report into the verdict (a finding is ~500 bytes).
 fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)>) -> Vec<Judged> {
+    use crate::render::{outcome_rank, rule_key_cow, stable_place};
+    use std::cell::OnceCell;
+    use std::cmp::Reverse;
+    let finding = |k: usize| {
+        let (ri, fi, _) = &judged[k];
+        &reports[*ri].findings[*fi]
+    };
+    // The cheap parts of each key up front; the place (a formatted string) only
+    // for findings whose severity and rule tie with another's, once each.
     let mut keyed: Vec<_> = judged
         .iter()
         .enumerate()
-        .map(|(k, (ri, fi, outcome))| {
-            let f = &reports[*ri].findings[*fi];
+        .map(|(k, (_, _, outcome))| {
+            let f = finding(k);
             (
-                crate::render::outcome_rank(outcome),
-                crate::render::order_key(f),
-                reports[*ri].source.as_deref(),
+                outcome_rank(outcome),
+                Reverse(f.severity),
+                rule_key_cow(f),
                 k,
             )
         })
         .collect();
+    let places: Vec<OnceCell<String>> = (0..judged.len()).map(|_| OnceCell::new()).collect();
+    let place = |k: usize| places[k].get_or_init(|| stable_place(finding(k))).as_str();
     let whole = |k: usize| {
         let (ri, fi, outcome) = &judged[k];
         serde_json::to_string(&(&reports[*ri].findings[*fi], outcome)).unwrap_or_default()
     };
-    // The index last makes every key distinct: an unstable sort is exact.
+    // The same order as `order_key` (the renderers check it), then the source,
+    // the whole finding, and the index last: every key is distinct, so an
+    // unstable sort is exact.
     keyed.sort_unstable_by(|a, b| {
-        (a.0, &a.1, a.2)
-            .cmp(&(b.0, &b.1, b.2))
-            .then_with(|| whole(a.3).cmp(&whole(b.3)))
-            .then(a.3.cmp(&b.3))
+        (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)).then_with(|| {
+            let (x, y) = (finding(a.3), finding(b.3));
+            place(a.3)
+                .cmp(place(b.3))
+                .then_with(|| x.fingerprint.cmp(&y.fingerprint))
+                .then_with(|| x.location.line().cmp(&y.location.line()))
+                .then_with(|| x.scanner.id.cmp(&y.scanner.id))
+                .then_with(|| {
+                    reports[judged[a.3].0]
+                        .source
+                        .cmp(&reports[judged[b.3].0].source)
+                })
+                .then_with(|| whole(a.3).cmp(&whole(b.3)))
+                .then(a.3.cmp(&b.3))
+        })
     });
     let order: Vec<usize> = keyed.into_iter().map(|x| x.3).collect();
     let sources: Vec<Option<String>> = reports.iter_mut().map(|r| r.source.take()).collect();
