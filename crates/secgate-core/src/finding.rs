@@ -4,6 +4,7 @@ use crate::fingerprint::Fingerprint;
 use crate::identifier::Identifier;
 use crate::severity::{Confidence, Severity};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The tool that produced a finding or a report.
@@ -551,27 +552,29 @@ impl Finding {
     /// The primary identifier used for display and fingerprints: the lowest CVE,
     /// else the lowest GHSA, else the rule id, else the first identifier.
     pub fn primary_id(&self) -> Option<String> {
-        let mut cves: Vec<&str> = self.cves().collect();
-        cves.sort_unstable();
-        if let Some(c) = cves.first() {
-            return Some((*c).to_string());
+        self.primary_id_cow().map(Cow::into_owned)
+    }
+
+    /// [`Finding::primary_id`], borrowed unless it is built from an identifier.
+    pub(crate) fn primary_id_cow(&self) -> Option<Cow<'_, str>> {
+        if let Some(c) = self.cves().min() {
+            return Some(Cow::Borrowed(c));
         }
-        let mut ghsas: Vec<&str> = self
+        let ghsa = self
             .identifiers
             .iter()
             .filter_map(|i| match i {
                 Identifier::Ghsa(g) => Some(g.as_str()),
                 _ => None,
             })
-            .collect();
-        ghsas.sort_unstable();
-        if let Some(g) = ghsas.first() {
-            return Some((*g).to_string());
+            .min();
+        if let Some(g) = ghsa {
+            return Some(Cow::Borrowed(g));
         }
         if let Some(r) = &self.rule_id {
-            return Some(r.clone());
+            return Some(Cow::Borrowed(r));
         }
-        self.identifiers.first().map(|i| i.value())
+        self.identifiers.first().map(|i| Cow::Owned(i.value()))
     }
 
     /// Whether any identifier, the rule id or the fingerprint matches policy text

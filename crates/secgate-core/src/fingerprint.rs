@@ -180,18 +180,21 @@ fn strip_leading(mut t: &str) -> &str {
 /// Normalises an image reference for fingerprints: no Trivy `" (alpine 3.10.2)"`
 /// suffix, no `docker.io/library/` or `docker.io/` prefix.
 pub fn normalize_image(image: &str) -> String {
+    normalized_image(image).to_string()
+}
+
+/// [`normalize_image`] as a slice of its input.
+fn normalized_image(image: &str) -> &str {
     let mut i = image.trim();
     if let Some(pos) = i.find(" (") {
         if i.ends_with(')') {
             i = &i[..pos];
         }
     }
-    let i = i
-        .strip_prefix("docker.io/library/")
+    i.strip_prefix("docker.io/library/")
         .or_else(|| i.strip_prefix("index.docker.io/library/"))
         .or_else(|| i.strip_prefix("docker.io/"))
-        .unwrap_or(i);
-    i.to_string()
+        .unwrap_or(i)
 }
 
 /// Folds whitespace runs to one space and trims.
@@ -238,7 +241,7 @@ fn path_part(p: &str) -> Cow<'_, str> {
 
 /// Calls `part` with each key part in order, without building the list.
 fn for_each_key_part(f: &Finding, mut part: impl FnMut(&str)) {
-    match f.primary_id() {
+    match f.primary_id_cow() {
         Some(id) => part(&id),
         None => part(f.title.trim()),
     }
@@ -265,7 +268,7 @@ fn for_each_key_part(f: &Finding, mut part: impl FnMut(&str)) {
         }
         Location::Container { image, package, .. } => {
             part("pkg");
-            part(&normalize_image(image));
+            part(normalized_image(image));
             part(&lower(&package.name));
             part(package.version.as_deref().unwrap_or_default());
         }
