@@ -338,50 +338,27 @@ fn a_bad_baseline_is_exit_2_naming_it_even_when_the_reports_are_bad_too() {
             "{\"SchemaVersion\": 2, \"Results\": [",
         ),
     ]);
-    // Missing, truncated: exit 2 with the baseline named and located.
-    let o = secgate(
-        d.path(),
-        &[
-            "check",
-            "--new-only",
-            "--baseline",
-            "nope.json",
-            "trivy.json",
-        ],
-    );
-    let (out, err) = text(&o);
-    assert_eq!(code(&o), 2, "{out}\n{err}");
+    // Exit 2 and the baseline's error on stderr, never a pass.
+    let stderr_of = |baseline: &str, report: &str| {
+        let o = secgate(
+            d.path(),
+            &["check", "--new-only", "--baseline", baseline, report],
+        );
+        let (out, err) = text(&o);
+        assert_eq!(code(&o), 2, "{out}\n{err}");
+        err
+    };
+    // Missing, truncated: the baseline is named and located.
+    let err = stderr_of("nope.json", "trivy.json");
     assert!(
         err.contains("baseline") && err.contains("nope.json"),
         "{err}"
     );
-    let o = secgate(
-        d.path(),
-        &[
-            "check",
-            "--new-only",
-            "--baseline",
-            "truncated-baseline.json",
-            "trivy.json",
-        ],
-    );
-    let (out, err) = text(&o);
-    assert_eq!(code(&o), 2, "{out}\n{err}");
+    let err = stderr_of("truncated-baseline.json", "trivy.json");
     assert!(err.contains("truncated-baseline.json"), "{err}");
     // The baseline is read beside the reports: both bad, the baseline's error
-    // is the one reported, and never a pass.
-    let o = secgate(
-        d.path(),
-        &[
-            "check",
-            "--new-only",
-            "--baseline",
-            "truncated-baseline.json",
-            "broken-report.json",
-        ],
-    );
-    let (out, err) = text(&o);
-    assert_eq!(code(&o), 2, "{out}\n{err}");
+    // is the one reported.
+    let err = stderr_of("truncated-baseline.json", "broken-report.json");
     assert!(err.contains("truncated-baseline.json"), "{err}");
 }
 

@@ -555,8 +555,9 @@ impl Finding {
         self.primary_id_cow().map(Cow::into_owned)
     }
 
-    /// [`Finding::primary_id`], borrowed unless it is built from an identifier.
-    pub(crate) fn primary_id_cow(&self) -> Option<Cow<'_, str>> {
+    /// [`Finding::primary_id`] without allocating when the text is the
+    /// finding's own (a CVE, a GHSA, the rule id, an `Other` identifier's value).
+    pub fn primary_id_cow(&self) -> Option<Cow<'_, str>> {
         if let Some(c) = self.cves().min() {
             return Some(Cow::Borrowed(c));
         }
@@ -574,7 +575,10 @@ impl Finding {
         if let Some(r) = &self.rule_id {
             return Some(Cow::Borrowed(r));
         }
-        self.identifiers.first().map(|i| Cow::Owned(i.value()))
+        self.identifiers.first().map(|i| match i {
+            Identifier::Other { value, .. } => Cow::Borrowed(value.as_str()),
+            other => Cow::Owned(other.value()),
+        })
     }
 
     /// Whether any identifier, the rule id or the fingerprint matches policy text

@@ -442,33 +442,22 @@ impl Engine {
                 let le = memchr::memchr(b'\n', &content[ev.0..])
                     .map(|p| ev.0 + p)
                     .unwrap_or(content.len());
+                self.flush_line(
+                    content,
+                    line.take(),
+                    &mut ids,
+                    &mut scratch,
+                    path_ok,
+                    raws,
+                    vetoes,
+                    prio,
+                );
                 if !self.always.is_empty() {
-                    // Every line is a candidate: first the lines before this one.
-                    self.flush_line(
-                        content,
-                        line.take(),
-                        &mut ids,
-                        &mut scratch,
-                        path_ok,
-                        raws,
-                        vetoes,
-                        prio,
-                    );
+                    // Every line is a candidate: the lines before this one too.
                     self.keyless_lines(
                         content,
                         next_line,
                         ls,
-                        &mut ids,
-                        &mut scratch,
-                        path_ok,
-                        raws,
-                        vetoes,
-                        prio,
-                    );
-                } else {
-                    self.flush_line(
-                        content,
-                        line.take(),
                         &mut ids,
                         &mut scratch,
                         path_ok,

@@ -6,8 +6,8 @@
 
 use super::stream::write_array;
 use super::{
-    judged_in_order, one_line_cow, primary_id_cow, push_outcome_reason, push_stable_place,
-    rule_key_cow, truncate_owned, Hex,
+    judged_in_order, one_line_cow, push_outcome_reason, push_stable_place, rule_key_cow,
+    truncate_owned, Hex,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
@@ -92,7 +92,7 @@ fn relative(file: &str, project_dir: Option<&Path>) -> String {
 fn description(f: &Finding, o: &Outcome) -> String {
     let title = one_line_cow(&f.title);
     let mut d = String::with_capacity(title.len() + 96);
-    if let Some(id) = primary_id_cow(f).filter(|id| !title.contains(id.as_ref())) {
+    if let Some(id) = f.primary_id_cow().filter(|id| !title.contains(id.as_ref())) {
         d.push_str(&id);
         d.push_str(": ");
     }

@@ -56,7 +56,7 @@ pub use time::Timestamp;
 
 use crate::verdict::{Judged, Outcome};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
-use secgate_core::{Category, Finding, Fingerprint, Identifier, Location, Severity};
+use secgate_core::{Category, Finding, Fingerprint, Location, Severity};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -83,7 +83,7 @@ pub(crate) fn rule_key_cow(f: &Finding) -> Cow<'_, str> {
     {
         return Cow::Borrowed(r);
     }
-    if let Some(p) = primary_id_cow(f).filter(|p| !p.trim().is_empty()) {
+    if let Some(p) = f.primary_id_cow().filter(|p| !p.trim().is_empty()) {
         return p;
     }
     let t = one_line_cow(&f.title);
@@ -168,32 +168,6 @@ fn push_package_label(s: &mut String, name: &str, version: Option<&str>) {
         s.push('@');
         s.push_str(v);
     }
-}
-
-/// [`Finding::primary_id`] without allocating when it is borrowed (a CVE, a
-/// GHSA, the rule id, an `Other` identifier's value): the same text.
-pub(crate) fn primary_id_cow(f: &Finding) -> Option<Cow<'_, str>> {
-    if let Some(c) = f.cves().min() {
-        return Some(Cow::Borrowed(c));
-    }
-    let ghsa = f
-        .identifiers
-        .iter()
-        .filter_map(|i| match i {
-            Identifier::Ghsa(g) => Some(g.as_str()),
-            _ => None,
-        })
-        .min();
-    if let Some(g) = ghsa {
-        return Some(Cow::Borrowed(g));
-    }
-    if let Some(r) = &f.rule_id {
-        return Some(Cow::Borrowed(r));
-    }
-    f.identifiers.first().map(|i| match i {
-        Identifier::Other { value, .. } => Cow::Borrowed(value.as_str()),
-        other => Cow::Owned(other.value()),
-    })
 }
 
 /// A fingerprint serialised as [`Fingerprint`] is (64 lowercase hex digits),

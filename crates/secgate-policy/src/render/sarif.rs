@@ -2,8 +2,8 @@
 
 use super::stream::ObjectWriter;
 use super::{
-    maybe_rank, one_line_cow, primary_id_cow, push_one_line, push_stable_place, rule_key,
-    safe_description, sort_findings, truncate_cow, truncate_owned, Hex, TOOL_NAME,
+    maybe_rank, one_line_cow, push_one_line, push_stable_place, rule_key, safe_description,
+    sort_findings, truncate_cow, truncate_owned, Hex, TOOL_NAME,
 };
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
@@ -320,7 +320,7 @@ fn rule<'a>(key: &'a str, f: &'a Finding, sev: Severity) -> Rule<'a> {
 fn message(f: &Finding) -> String {
     let title = one_line_cow(&f.title);
     let mut m = String::with_capacity(title.len() + 64);
-    if let Some(id) = primary_id_cow(f).filter(|id| !title.contains(id.as_ref())) {
+    if let Some(id) = f.primary_id_cow().filter(|id| !title.contains(id.as_ref())) {
         m.push_str(&id);
         m.push_str(": ");
     }
