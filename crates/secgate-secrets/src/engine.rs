@@ -442,9 +442,11 @@ impl Engine {
                 let le = memchr::memchr(b'\n', &content[ev.0..])
                     .map(|p| ev.0 + p)
                     .unwrap_or(content.len());
-                self.flush_line(
+                self.finish_before(
                     content,
                     line.take(),
+                    next_line,
+                    ls,
                     &mut ids,
                     &mut scratch,
                     path_ok,
@@ -452,29 +454,17 @@ impl Engine {
                     vetoes,
                     prio,
                 );
-                if !self.always.is_empty() {
-                    // Every line is a candidate: the lines before this one too.
-                    self.keyless_lines(
-                        content,
-                        next_line,
-                        ls,
-                        &mut ids,
-                        &mut scratch,
-                        path_ok,
-                        raws,
-                        vetoes,
-                        prio,
-                    );
-                }
                 line = Some((ls, le));
                 next_line = le + 1;
                 self.add_rules(content, ev, &mut ids);
             }
             a = b;
         }
-        self.flush_line(
+        self.finish_before(
             content,
             line.take(),
+            next_line,
+            content.len() + 1,
             &mut ids,
             &mut scratch,
             path_ok,
@@ -482,20 +472,32 @@ impl Engine {
             vetoes,
             prio,
         );
+        k8s_seen
+    }
+
+    /// Everything before offset `upto`: the pending keyword line, then, when
+    /// there are keyword-less rules (every line is a candidate for them), the
+    /// lines from `next_line` up to `upto`.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_before(
+        &self,
+        content: &[u8],
+        line: Option<(usize, usize)>,
+        next_line: usize,
+        upto: usize,
+        ids: &mut Vec<u16>,
+        scratch: &mut Vec<u8>,
+        path_ok: Option<&[bool]>,
+        raws: &mut Vec<Raw>,
+        vetoes: &mut Vec<Veto>,
+        prio: u8,
+    ) {
+        self.flush_line(content, line, ids, scratch, path_ok, raws, vetoes, prio);
         if !self.always.is_empty() {
             self.keyless_lines(
-                content,
-                next_line,
-                content.len() + 1,
-                &mut ids,
-                &mut scratch,
-                path_ok,
-                raws,
-                vetoes,
-                prio,
+                content, next_line, upto, ids, scratch, path_ok, raws, vetoes, prio,
             );
         }
-        k8s_seen
     }
 
     /// Runs the collected rules (and the keyword-less ones) on a line.
