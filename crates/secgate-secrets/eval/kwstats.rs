@@ -8,23 +8,29 @@ use secgate_secrets::rules::builtin::BUILTIN;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[path = "text_files.rs"]
+mod text_files;
+
+/// Times `count` over every input and prints the seconds, the total count
+/// (`what` after it) and the rate.
+fn timed(
+    label: &str,
+    what: &str,
+    inputs: &[Vec<u8>],
+    total: usize,
+    count: impl Fn(&[u8]) -> usize,
+) {
+    let t = std::time::Instant::now();
+    let n: usize = inputs.iter().map(|f| count(f)).sum();
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "{label}: {s:.3}s ({n}{what}) {:.0} MB/s",
+        total as f64 / 1e6 / s
+    );
+}
+
 fn walk(dir: &Path, f: &mut dyn FnMut(&[u8])) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&p, f);
-        } else if ft.is_file() {
-            if let Ok(b) = std::fs::read(&p) {
-                if b.len() <= 10 << 20 && !b[..b.len().min(8192)].contains(&0) {
-                    f(&b);
-                }
-            }
-        }
-    }
+    text_files::for_each(dir, &mut |_, b| f(&b));
 }
 
 fn main() {
@@ -68,38 +74,17 @@ fn main() {
         .build(&kws)
         .unwrap();
     let lowered: Vec<Vec<u8>> = files.iter().map(|f| f.to_ascii_lowercase()).collect();
-    let t = std::time::Instant::now();
-    let mut n = 0usize;
-    for f in &lowered {
-        n += ac.find_iter(f).count();
-    }
-    println!(
-        "ac standard find_iter: {:.3}s ({n} matches) {:.0} MB/s",
-        t.elapsed().as_secs_f64(),
-        total as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
-    let t = std::time::Instant::now();
-    let mut n = 0usize;
-    for f in &lowered {
-        n += ac2.find_iter(f).count();
-    }
-    println!(
-        "ac leftmost find_iter: {:.3}s ({n} matches) {:.0} MB/s",
-        t.elapsed().as_secs_f64(),
-        total as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
+    timed("ac standard find_iter", " matches", &lowered, total, |f| {
+        ac.find_iter(f).count()
+    });
+    timed("ac leftmost find_iter", " matches", &lowered, total, |f| {
+        ac2.find_iter(f).count()
+    });
     let pats: Vec<String> = kws.iter().map(|k| regex::escape(k)).collect();
     let re = regex::bytes::Regex::new(&pats.join("|")).unwrap();
-    let t = std::time::Instant::now();
-    let mut n = 0usize;
-    for f in &lowered {
-        n += re.find_iter(f).count();
-    }
-    println!(
-        "regex alternation: {:.3}s ({n} matches) {:.0} MB/s",
-        t.elapsed().as_secs_f64(),
-        total as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
+    timed("regex alternation", " matches", &lowered, total, |f| {
+        re.find_iter(f).count()
+    });
     for (name, pf) in [("dfa no prefilter", false), ("dfa prefilter", true)] {
         let a = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
@@ -107,16 +92,7 @@ fn main() {
             .prefilter(pf)
             .build(&kws)
             .unwrap();
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        for f in &lowered {
-            n += a.find_iter(f).count();
-        }
-        println!(
-            "{name}: {:.3}s ({n}) {:.0} MB/s",
-            t.elapsed().as_secs_f64(),
-            total as f64 / 1e6 / t.elapsed().as_secs_f64()
-        );
+        timed(name, "", &lowered, total, |f| a.find_iter(f).count());
         let a = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .ascii_case_insensitive(true)
@@ -124,15 +100,12 @@ fn main() {
             .prefilter(pf)
             .build(&kws)
             .unwrap();
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        for f in &files {
-            n += a.find_iter(f).count();
-        }
-        println!(
-            "{name} case-insensitive on original: {:.3}s ({n}) {:.0} MB/s",
-            t.elapsed().as_secs_f64(),
-            total as f64 / 1e6 / t.elapsed().as_secs_f64()
+        timed(
+            &format!("{name} case-insensitive on original"),
+            "",
+            &files,
+            total,
+            |f| a.find_iter(f).count(),
         );
     }
     for chunk in kws.chunks(60) {
@@ -140,17 +113,12 @@ fn main() {
             .match_kind(MatchKind::LeftmostFirst)
             .build(chunk)
             .unwrap();
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        for f in &lowered {
-            n += a.find_iter(f).count();
-        }
-        println!(
-            "chunk of {} ({}..): {:.3}s ({n}) {:.0} MB/s",
-            chunk.len(),
-            chunk[0],
-            t.elapsed().as_secs_f64(),
-            total as f64 / 1e6 / t.elapsed().as_secs_f64()
+        timed(
+            &format!("chunk of {} ({}..)", chunk.len(), chunk[0]),
+            "",
+            &lowered,
+            total,
+            |f| a.find_iter(f).count(),
         );
     }
     let common = [
@@ -177,28 +145,16 @@ fn main() {
             .match_kind(MatchKind::LeftmostFirst)
             .build(chunk)
             .unwrap();
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        for f in &lowered {
-            n += a.find_iter(f).count();
-        }
-        println!(
-            "rare chunk of {} ({}..): {:.3}s ({n}) {:.0} MB/s",
-            chunk.len(),
-            chunk[0],
-            t.elapsed().as_secs_f64(),
-            total as f64 / 1e6 / t.elapsed().as_secs_f64()
+        timed(
+            &format!("rare chunk of {} ({}..)", chunk.len(), chunk[0]),
+            "",
+            &lowered,
+            total,
+            |f| a.find_iter(f).count(),
         );
     }
     let engine = secgate_secrets::Engine::builtin();
-    let t = std::time::Instant::now();
-    let mut n = 0usize;
-    for f in &files {
-        n += engine.scan("x", f).len();
-    }
-    println!(
-        "engine: {:.3}s ({n} hits) {:.0} MB/s",
-        t.elapsed().as_secs_f64(),
-        total as f64 / 1e6 / t.elapsed().as_secs_f64()
-    );
+    timed("engine", " hits", &files, total, |f| {
+        engine.scan("x", f).len()
+    });
 }

@@ -10,23 +10,11 @@ use secgate_secrets::Engine;
 use std::path::Path;
 use std::time::Instant;
 
+#[path = "text_files.rs"]
+mod text_files;
+
 fn walk(dir: &Path, f: &mut dyn FnMut(&[u8])) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&p, f);
-        } else if ft.is_file() {
-            if let Ok(b) = std::fs::read(&p) {
-                if b.len() <= 10 << 20 && !b[..b.len().min(8192)].contains(&0) {
-                    f(&b);
-                }
-            }
-        }
-    }
+    text_files::for_each(dir, &mut |_, b| f(&b));
 }
 
 fn main() {

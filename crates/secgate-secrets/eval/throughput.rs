@@ -11,24 +11,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            collect(&p, out);
-        } else if ft.is_file() {
-            if let Ok(b) = std::fs::read(&p) {
-                if b.len() <= 10 << 20 && !b[..b.len().min(8192)].contains(&0) {
-                    out.push((p.display().to_string(), b));
-                }
-            }
-        }
-    }
-}
+#[path = "text_files.rs"]
+mod text_files;
 
 fn main() {
     let dirs: Vec<String> = std::env::args().skip(1).collect();
@@ -38,7 +22,9 @@ fn main() {
     }
     let mut files = Vec::new();
     for d in &dirs {
-        collect(Path::new(d), &mut files);
+        text_files::for_each(Path::new(d), &mut |p, b| {
+            files.push((p.display().to_string(), b))
+        });
     }
     let total: usize = files.iter().map(|(_, b)| b.len()).sum();
     let engine = Engine::builtin();
