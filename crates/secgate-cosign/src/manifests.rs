@@ -185,6 +185,38 @@ mod tests {
     }
 
     #[test]
+    fn every_workload_kind_and_container_list() {
+        let pod_like = |kind: &str| {
+            format!("---\napiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: w}}\nspec:\n  template:\n    spec:\n      containers:\n      - image: reg.example/{kind}:1\n")
+        };
+        let mut y = String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  containers:\n  - image: reg.example/pod:1\n  ephemeralContainers:\n  - name: dbg\n    image: reg.example/debugger:1\n");
+        for kind in ["StatefulSet", "DaemonSet", "ReplicaSet", "Job"] {
+            y.push_str(&pod_like(kind));
+        }
+        y.push_str("---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: in-list}\n  spec:\n    containers:\n    - image: reg.example/listed:1\n");
+        let f = extract("all.yaml", &y).unwrap();
+        let got: Vec<(&str, &str)> = f
+            .iter()
+            .map(|x| (x.image.as_str(), x.context.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("reg.example/pod:1", "Pod/debug: containers[0]"),
+                (
+                    "reg.example/debugger:1",
+                    "Pod/debug: ephemeralContainers[0]"
+                ),
+                ("reg.example/StatefulSet:1", "StatefulSet/w: containers[0]"),
+                ("reg.example/DaemonSet:1", "DaemonSet/w: containers[0]"),
+                ("reg.example/ReplicaSet:1", "ReplicaSet/w: containers[0]"),
+                ("reg.example/Job:1", "Job/w: containers[0]"),
+                ("reg.example/listed:1", "Pod/in-list: containers[0]"),
+            ]
+        );
+    }
+
+    #[test]
     fn gitlab_ci() {
         let y = "image: reg.example/base:1\nservices:\n  - postgres:16\n  - name: redis:7\n    alias: cache\nstages: [test]\ntest:\n  image:\n    name: reg.example/test:3\n    entrypoint: ['']\n  services: [reg.example/svc:1]\n  script: [true]\n";
         let f = extract(".gitlab-ci.yml", y).unwrap();
