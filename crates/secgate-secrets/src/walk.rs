@@ -1,8 +1,10 @@
 //! Scanning files on disk: the `files PATH...` and `dir PATH` modes.
 //!
-//! Files are read one at a time into one reused buffer and scanned whole, so
-//! memory stays flat however large the tree is (the largest buffer is the
-//! largest file scanned, which [`ScanOptions::max_file_size`] bounds).
+//! Files are read one at a time into one reused buffer (or, from
+//! [`MMAP_MIN`] bytes up, memory-mapped and unmapped after the scan) and
+//! scanned whole, so memory stays flat however large the tree is (the largest
+//! buffer is the largest file scanned, which [`ScanOptions::max_file_size`]
+//! bounds).
 //!
 //! What is skipped is always said, never silently dropped:
 //! - binary files (a NUL byte in the first 8000 bytes, git's own test);
@@ -37,6 +39,12 @@ use std::path::Path;
 
 /// The default limit of one file's size: 10 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Files from this size up are memory-mapped instead of read: no copy out
+/// of the page cache. Measured on 414 MB of source text (`dir`, one core,
+/// median of 6): read only 1.39 s; mapped from 8 KiB 1.30 s, from 32 KiB 1.06 s,
+/// from 128 KiB 1.06 s (below a few pages, mapping costs more than copying).
+pub const MMAP_MIN: u64 = 64 * 1024;
 
 /// How many leading bytes are checked for a NUL byte to call a file binary (git's value).
 pub const BINARY_SNIFF_LEN: usize = 8000;
@@ -235,38 +243,94 @@ fn scan_one(engine: &Engine, path: &Path, opts: &ScanOptions, buf: &mut Vec<u8>,
             },
         );
     }
-    buf.clear();
-    buf.reserve(size as usize + 1);
-    // The head first: a binary file is skipped without reading the rest of it.
-    let head = (BINARY_SNIFF_LEN as u64).min(opts.max_file_size + 1);
-    if let Err(e) = (&file).take(head).read_to_end(buf) {
-        return skip(scan, SkipReason::Unreadable { error: io_msg(&e) });
-    }
-    if looks_binary(buf) {
-        return skip(scan, SkipReason::Binary);
-    }
-    // Read at most limit+1 bytes: a file that grows while we read it is still bounded.
-    let rest = opts.max_file_size + 1 - buf.len() as u64;
-    if buf.len() as u64 == head {
-        if let Err(e) = (&file).take(rest).read_to_end(buf) {
-            return skip(scan, SkipReason::Unreadable { error: io_msg(&e) });
+    if size >= MMAP_MIN {
+        // SAFETY: the map is only read. Another process may change the file
+        // while it is mapped: the scan then sees some mix of old and new bytes
+        // (as a read racing a write would), and if the file is truncated the
+        // read past its new end raises SIGBUS and the process dies of it,
+        // which fails the hook (it never passes). ripgrep takes the same risk.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            // What the size check above saw, unless the file changed since.
+            if map.len() as u64 > opts.max_file_size {
+                return skip(
+                    scan,
+                    SkipReason::TooLarge {
+                        size: map.len() as u64,
+                        limit: opts.max_file_size,
+                    },
+                );
+            }
+            if looks_binary(&map) {
+                return skip(scan, SkipReason::Binary);
+            }
+            scan.files_scanned += 1;
+            scan.bytes_scanned += map.len() as u64;
+            scan.hits.extend(engine.scan(&shown, &map));
+            return;
         }
+        // A file system that cannot map files: read it.
     }
-    if buf.len() as u64 > opts.max_file_size {
+    let n = match read_whole(&file, size, opts.max_file_size, buf) {
+        Ok(n) => n,
+        Err(e) => return skip(scan, SkipReason::Unreadable { error: io_msg(&e) }),
+    };
+    if n as u64 > opts.max_file_size {
         return skip(
             scan,
             SkipReason::TooLarge {
-                size: buf.len() as u64,
+                size: n as u64,
                 limit: opts.max_file_size,
             },
         );
     }
-    if looks_binary(buf) {
+    let content = &buf[..n];
+    if looks_binary(content) {
         return skip(scan, SkipReason::Binary);
     }
     scan.files_scanned += 1;
-    scan.bytes_scanned += buf.len() as u64;
-    scan.hits.extend(engine.scan(&shown, buf));
+    scan.bytes_scanned += n as u64;
+    scan.hits.extend(engine.scan(&shown, content));
+}
+
+/// Reads a file that measured `size` bytes into `buf[..n]`, at most
+/// `limit + 1` bytes (a file that grows while it is read stays bounded), and
+/// returns `n`. `buf` keeps its length between files (only growth is zeroed).
+///
+/// Usually one `read` call: asked for more than `size` bytes, a read that
+/// returns exactly `size` has met the end of the file (a regular file only
+/// reads short at its end). A file that changed since it was measured is read
+/// on to its end.
+fn read_whole(file: &File, size: u64, limit: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let cap = limit.saturating_add(1);
+    let want = size.min(limit).saturating_add(1) as usize;
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut n = 0usize;
+    loop {
+        if n == buf.len() {
+            if n as u64 >= cap {
+                return Ok(n);
+            }
+            let grow = (n.saturating_mul(2).max(n + 4096) as u64).min(cap) as usize;
+            buf.resize(grow, 0);
+        }
+        let end = (buf.len() as u64).min(cap) as usize;
+        match (&*file).read(&mut buf[n..end]) {
+            Ok(0) => return Ok(n),
+            Ok(k) => {
+                n += k;
+                if n as u64 == size && n < end {
+                    return Ok(n);
+                }
+                if n as u64 >= cap {
+                    return Ok(n);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn io_msg(e: &io::Error) -> String {
