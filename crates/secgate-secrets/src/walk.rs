@@ -512,49 +512,78 @@ mod tests {
         assert!(!looks_binary(&late));
     }
 
-    /// The head is read first: a binary file is skipped on its first 8000
-    /// bytes, a text file longer than that is still read (and scanned) whole,
-    /// and the size limit still holds for files read in two parts.
+    /// Read files (under [`MMAP_MIN`]) and mapped ones alike: a binary file
+    /// is skipped, a text file is scanned whole (its last line included), and
+    /// the size limit holds.
     #[test]
-    fn files_are_read_head_first_then_whole() {
+    fn read_and_mapped_files_are_scanned_whole_or_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let token = crate::rules::sample::expand("{gh:ghp_}", 5);
-        let mut text = "x = 1\n".repeat(5000).into_bytes();
-        text.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
-        let mut bin = vec![b'a'; 20_000];
-        bin[100] = 0;
-        bin.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
-        let (t, b, s) = (
-            dir.path().join("t.txt"),
-            dir.path().join("b.bin"),
-            dir.path().join("short.txt"),
-        );
-        std::fs::write(&t, &text).unwrap();
-        std::fs::write(&b, &bin).unwrap();
-        std::fs::write(&s, format!("TOKEN={token}").as_bytes()).unwrap();
         let engine = Engine::builtin();
-        let scan = scan_files(
-            &engine,
-            &[&t, &b, &s],
-            &ScanOptions::default(),
-            &WalkOptions::default(),
-        )
-        .unwrap();
-        assert_eq!(scan.files_scanned, 2);
-        assert_eq!(scan.bytes_scanned, text.len() as u64 + 46);
-        let lines: Vec<u32> = scan.hits.iter().map(|h| h.line).collect();
-        assert_eq!(lines, vec![5001, 1]);
-        assert_eq!(scan.skipped.len(), 1);
-        assert_eq!(scan.skipped[0].reason, SkipReason::Binary);
-        let small = ScanOptions {
-            max_file_size: 9000,
+        for lines in [5000usize, 20_000] {
+            let mut text = "x = 1\n".repeat(lines).into_bytes();
+            text.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
+            let mut bin = vec![b'a'; text.len()];
+            bin[100] = 0;
+            bin.extend_from_slice(format!("TOKEN={token}\n").as_bytes());
+            let (t, b, s) = (
+                dir.path().join("t.txt"),
+                dir.path().join("b.bin"),
+                dir.path().join("short.txt"),
+            );
+            std::fs::write(&t, &text).unwrap();
+            std::fs::write(&b, &bin).unwrap();
+            std::fs::write(&s, format!("TOKEN={token}").as_bytes()).unwrap();
+            assert_eq!(text.len() as u64 >= MMAP_MIN, lines == 20_000);
+            let scan = scan_files(
+                &engine,
+                &[&t, &b, &s],
+                &ScanOptions::default(),
+                &WalkOptions::default(),
+            )
+            .unwrap();
+            assert_eq!(scan.files_scanned, 2, "{lines}");
+            assert_eq!(scan.bytes_scanned, text.len() as u64 + 46);
+            let found: Vec<u32> = scan.hits.iter().map(|h| h.line).collect();
+            assert_eq!(found, vec![lines as u32 + 1, 1]);
+            assert_eq!(scan.skipped.len(), 1);
+            assert_eq!(scan.skipped[0].reason, SkipReason::Binary);
+            let small = ScanOptions {
+                max_file_size: 9000,
+            };
+            let scan = scan_files(&engine, &[&t], &small, &WalkOptions::default()).unwrap();
+            assert!(matches!(
+                scan.skipped[0].reason,
+                SkipReason::TooLarge { .. }
+            ));
+            assert!(scan.hits.is_empty());
+        }
+    }
+
+    /// One read when the measured size holds; a file that grew or shrank
+    /// since it was measured is read to its end; never past the limit.
+    #[test]
+    fn read_whole_reads_to_the_end_and_never_past_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &data).unwrap();
+        let read = |size: u64, limit: u64, buf: &mut Vec<u8>| {
+            let f = File::open(&p).unwrap();
+            let n = read_whole(&f, size, limit, buf).unwrap();
+            buf[..n].to_vec()
         };
-        let scan = scan_files(&engine, &[&t], &small, &WalkOptions::default()).unwrap();
-        assert!(matches!(
-            scan.skipped[0].reason,
-            SkipReason::TooLarge { .. }
-        ));
-        assert!(scan.hits.is_empty());
+        let mut buf = Vec::new();
+        // Measured right; a stale size either way; a reused, larger buffer.
+        for size in [10_000, 100, 0, 50_000, 10_000] {
+            assert_eq!(read(size, 1 << 20, &mut buf), data, "size {size}");
+        }
+        // Exactly at the limit, and one byte over it (the caller's test).
+        assert_eq!(read(10_000, 10_000, &mut Vec::new()), data);
+        assert_eq!(read(10_000, 9_999, &mut Vec::new()).len(), 10_000);
+        assert_eq!(read(10, 5_000, &mut Vec::new()).len(), 5_001);
+        std::fs::write(&p, b"").unwrap();
+        assert!(read(0, 100, &mut buf).is_empty());
     }
 
     #[test]
