@@ -226,7 +226,140 @@ pub fn is_generic_false_positive(v: &[u8], quoted: bool) -> bool {
     if lower.starts_with(b"data:") {
         return true;
     }
+    // A version (`'Test2::Event::Pass' => '1.302138'`).
+    if is_version(v) {
+        return true;
+    }
+    // Percent-escaped punctuation (URL parser test data: `%3A%40c`).
+    if is_mostly_percent_escapes(v) {
+        return true;
+    }
     false
+}
+
+/// Whether the text around a generic rule's unquoted value shows code rather
+/// than a value assigned to a name. `after` is the text that follows the value
+/// on its line.
+///
+/// - `Pass::doInitialization`, `private_key::from(..)`: the `:` read as an
+///   assignment is the first half of a path separator (the value starts with
+///   the second); likewise `==` (a comparison).
+/// - `signing_key: &VerificationKey`, `*secret_ptr`: a reference or pointer.
+/// - `PrivateKeyFlag: X509Flag = 16`, `private_key: Seed<'_> = ..`: a type
+///   annotation (the "value" is a type followed by `=` or by generics).
+pub fn is_code_context(v: &[u8], after: &[u8]) -> bool {
+    if matches!(v.first(), Some(b':' | b'=' | b'&' | b'*')) {
+        return true;
+    }
+    if after.starts_with(b"<") {
+        return true;
+    }
+    let rest = after.trim_ascii_start();
+    rest.starts_with(b"=") && !rest.starts_with(b"==") && !rest.starts_with(b"=>")
+}
+
+/// A version number: `1.2`, `v1.302138`, `2.0.117` (digits and dots, at least one dot).
+pub fn is_version(v: &[u8]) -> bool {
+    let d = v.strip_prefix(b"v").unwrap_or(v);
+    d.first().is_some_and(u8::is_ascii_digit)
+        && d.last().is_some_and(u8::is_ascii_digit)
+        && d.contains(&b'.')
+        && !d.windows(2).any(|w| w == b"..")
+        && d.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+}
+
+/// At least two `%XX` escapes covering at least half of the value: encoded
+/// punctuation (URL test data), not a credential.
+pub fn is_mostly_percent_escapes(v: &[u8]) -> bool {
+    let mut escapes = 0usize;
+    let mut i = 0;
+    while i + 2 < v.len() {
+        if v[i] == b'%' && v[i + 1].is_ascii_hexdigit() && v[i + 2].is_ascii_hexdigit() {
+            escapes += 1;
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    escapes >= 2 && escapes * 3 * 2 >= v.len()
+}
+
+/// Hosts reserved for documentation and tests (RFC 2606, RFC 6761): a
+/// credential in a URL to one of them is an example, never a real one.
+pub fn is_reserved_host(host: &[u8]) -> bool {
+    let h = host.to_ascii_lowercase();
+    let h = h.strip_suffix(b".").unwrap_or(&h);
+    for d in [&b"example.com"[..], b"example.net", b"example.org"] {
+        if h == d || (h.ends_with(d) && h[h.len() - d.len() - 1] == b'.') {
+            return true;
+        }
+    }
+    [&b".example"[..], b".test", b".invalid", b".localhost"]
+        .iter()
+        .any(|t| h.ends_with(t))
+        || h == b"example"
+        || h == b"test"
+        || h == b"invalid"
+}
+
+/// Passwords written in URLs of documentation and tests (`user:pass@`,
+/// `me:secret1@`, RFC 7617's Aladdin `opensesame`), compared ignoring case
+/// and trailing digits.
+const URL_DUMMY_PASSWORDS: &[&[u8]] = &[
+    b"pass",
+    b"password",
+    b"passwd",
+    b"pwd",
+    b"pw",
+    b"secret",
+    b"foo",
+    b"bar",
+    b"baz",
+    b"foobar",
+    b"test",
+    b"opensesame",
+];
+
+/// Whether a secret followed by `@host` (the password of a URL's user
+/// information) is an example: a reserved documentation host, a dummy
+/// password, or one made of percent escapes (URL parser test data). `after`
+/// is the text after the secret.
+pub fn is_example_url_credential(secret: &[u8], after: &[u8]) -> bool {
+    let Some(rest) = after.strip_prefix(b"@") else {
+        return false;
+    };
+    let host_len = rest
+        .iter()
+        .position(|b| {
+            matches!(
+                b,
+                b':' | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'`'
+                    | b'<'
+                    | b'>'
+                    | b')'
+                    | b']'
+                    | b'}'
+                    | b','
+                    | b';'
+            ) || b.is_ascii_whitespace()
+        })
+        .unwrap_or(rest.len());
+    if is_reserved_host(&rest[..host_len]) || is_mostly_percent_escapes(secret) {
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    let word_end = lower.len()
+        - lower
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+    URL_DUMMY_PASSWORDS.contains(&&lower[..word_end])
 }
 
 /// `8-4-4-4-12` hex.
@@ -260,4 +393,68 @@ pub fn has_inline_allow(line_lower: &[u8]) -> bool {
 /// without an explicit floor).
 pub fn looks_random(v: &[u8], floor: f32) -> bool {
     shannon(v) >= floor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_hosts_are_the_documentation_names_only() {
+        for h in [
+            "example.com",
+            "EXAMPLE.org.",
+            "proxy.example.net",
+            "h.test",
+            "a.example",
+            "x.invalid",
+            "app.localhost",
+        ] {
+            assert!(is_reserved_host(h.as_bytes()), "{h}");
+        }
+        for h in [
+            "myexample.com",
+            "example.company.io",
+            "localhost",
+            "github.com",
+            "test.acme.io",
+            "example.co",
+        ] {
+            assert!(!is_reserved_host(h.as_bytes()), "{h}");
+        }
+    }
+
+    #[test]
+    fn url_credentials_to_documentation_hosts_or_dummy_passwords_are_examples() {
+        assert!(is_example_url_credential(
+            b"s3cr3tValue9",
+            b"@example.com/x"
+        ));
+        assert!(is_example_url_credential(b"Secret123", b"@db.acme.io:5432"));
+        assert!(is_example_url_credential(b"%60%7B%7D", b"@h/"));
+        assert!(!is_example_url_credential(
+            b"s3cr3tValue9",
+            b"@db.acme.io:5432"
+        ));
+        assert!(
+            !is_example_url_credential(b"s3cr3tValue9", b""),
+            "not a URL"
+        );
+        assert!(!is_example_url_credential(b"passport9x", b"@db.acme.io"));
+    }
+
+    #[test]
+    fn code_context_versions_and_escapes() {
+        assert!(is_code_context(b":doInitialization", b";"));
+        assert!(is_code_context(b"&EncryptedPrivateKeyInfo", b"<'_>)"));
+        assert!(is_code_context(b"X509Flag", b" = 16i32;"));
+        assert!(is_code_context(b"Seed", b"<'_> = key"));
+        assert!(!is_code_context(b"hunter22Zx", b""));
+        assert!(!is_code_context(b"hunter22Zx", b" == other"));
+        assert!(!is_code_context(b"hunter22Zx", b"  # comment"));
+        assert!(is_version(b"1.302138") && is_version(b"v2.0.117"));
+        assert!(!is_version(b"1302138") && !is_version(b"1..2") && !is_version(b"1.2a"));
+        assert!(is_mostly_percent_escapes(b"%3A%40c"));
+        assert!(!is_mostly_percent_escapes(b"p%40ssw0rdLong"));
+    }
 }

@@ -25,7 +25,10 @@
 // `ConfigError` carries the YAML source (cold path).
 #![allow(clippy::result_large_err)]
 
-use crate::allow::{has_inline_allow, is_generic_false_positive, is_placeholder};
+use crate::allow::{
+    has_inline_allow, is_code_context, is_example_url_credential, is_generic_false_positive,
+    is_placeholder,
+};
 use crate::checksum::has_valid_crc32_suffix;
 use crate::config::{locate, Config, ConfigError};
 use crate::entropy::shannon;
@@ -646,7 +649,8 @@ impl Engine {
                 {
                     continue;
                 }
-                if !self.accept(rule, secret, quoted) {
+                let after = &hay[m.end()..line_len.max(m.end()).min(hay.len())];
+                if !self.accept(rule, secret, quoted, after) {
                     if !generic {
                         vetoes.push(Veto {
                             start,
@@ -671,7 +675,8 @@ impl Engine {
     }
 
     /// Every filter a candidate secret must pass.
-    fn accept(&self, rule: &Rule, secret: &[u8], quoted: bool) -> bool {
+    /// `after` is the text after the secret on its line.
+    fn accept(&self, rule: &Rule, secret: &[u8], quoted: bool, after: &[u8]) -> bool {
         if secret.is_empty() {
             return false;
         }
@@ -705,7 +710,13 @@ impl Engine {
         if rule.builtin && is_placeholder(secret) {
             return false;
         }
-        if rule.kind == RuleKind::Generic && is_generic_false_positive(secret, quoted) {
+        if rule.kind == RuleKind::Generic
+            && (is_generic_false_positive(secret, quoted)
+                || (!quoted && is_code_context(secret, after)))
+        {
+            return false;
+        }
+        if rule.builtin && is_example_url_credential(secret, after) {
             return false;
         }
         if let Some(floor) = rule.entropy {

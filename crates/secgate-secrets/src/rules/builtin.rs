@@ -640,7 +640,9 @@ pub static BUILTIN: &[RuleDef] = &[
         ["EMAIL_URL=smtp://mailer:{pw}@smtp.acme.io:587"], ["EMAIL_URL=smtp://smtp.acme.io:587"]),
     raw!("url-basic-auth", "Credentials in a URL (user:password@host)", ["://"],
         "(?i:https?|ftps?|sftp|ssh|git|svn|nats|kafka|mqtt|wss?|s3|sqlite|clickhouse|cassandra|neo4j|couchdb|elasticsearch)://[^\\s:/@\"'`<>]{1,100}:([^\\s:/@\"'`<>]{3,200})@[A-Za-z0-9.\\-]+",
-        ["pip install --index-url https://deploy:{pw}@pypi.acme.io/simple pkg"], ["https://user:${{PASSWORD}}@example.com", "https://github.com/acme/app"]),
+        ["pip install --index-url https://deploy:{pw}@pypi.acme.io/simple pkg", "git clone https://ci:{pw}@git.example.company.io/app.git"],
+        ["https://user:${{PASSWORD}}@example.com", "https://github.com/acme/app", "Url::parse(\"https://rms:{pw}@example.com\")", "proxy: http://user:{pw}@proxy.example.net:3128",
+         "\"href\": \"http://me:{pw}@test.example/\"", "(\"http://user:pass@mozilla.org\", EmbeddedCredentials)", "ftp://user1:secret1@ftp.acme.io", ".all(\"https://Aladdin:opensesame@localhost:8887\")"]),
     raw!("netrc-password", "Password in a .netrc file", ["machine"],
         "machine\\s+\\S+\\s+login\\s+\\S+\\s+password\\s+(\\S{3,200})",
         ["machine api.acme.io login deploy password {pw}"], ["machine api.acme.io login deploy"]),
@@ -679,7 +681,9 @@ pub static BUILTIN: &[RuleDef] = &[
         entropy: Some(2.5),
         kind: RuleKind::Generic,
         tp: &["db_password = \"{pw}\"", "  password: {pw}", "SPRING_DATASOURCE_PASSWORD={pw}", "smtp_pass: '{pw}'", "DB_PASS={pw}"],
-        tn: &["password = os.environ[\"DB_PASSWORD\"]", "password: ${{DB_PASSWORD}}", "password = \"changeme\"", "password: <your-password>", "password = getPassword()", "password_hash = \"$2b$12${an:53}\"", "PASSWORD=xxxxxxxxxx", "pass: String,", "let pass = AtomicBool::new(false);", "pub const PASS8: crate::tcflag_t = 1;", "IFLA_VXLAN_LOCALBYPASS: _bindgen_ty_22 = 1"],
+        tn: &["password = os.environ[\"DB_PASSWORD\"]", "password: ${{DB_PASSWORD}}", "password = \"changeme\"", "password: <your-password>", "password = getPassword()", "password_hash = \"$2b$12${an:53}\"", "PASSWORD=xxxxxxxxxx", "pass: String,", "let pass = AtomicBool::new(false);", "pub const PASS8: crate::tcflag_t = 1;", "IFLA_VXLAN_LOCALBYPASS: _bindgen_ty_22 = 1",
+             "  using llvm::Pass::doInitialization;", "AnalysisType &Pass::getAnalysisID(AnalysisID PI) const {", "'Test2::Event::Pass'    => '1.302138',",
+             "pub data: [super::System::PasswordManagement::CYPHER_BLOCK; 2],", "\"password\": \"%20!%22$%&'()*+,-.%3A%3B%3C%3D%3E%40%5B%5C%5D\""],
         ..RuleDef::BASE
     },
     RuleDef {
@@ -689,8 +693,11 @@ pub static BUILTIN: &[RuleDef] = &[
         regex: "(?:\\A|[^A-Za-z0-9_.\\-])(?i:[A-Za-z0-9_.\\-]{0,40}(?:secret|private_?key|signing_?key|encryption_?key)[A-Za-z0-9_.\\-]{0,20})[\"'\\]]?\\s{0,5}(?::=|=>|=|:|<-)\\s{0,5}(?:\\\\?\"([^\"\\s\\\\]{12,400})\\\\?\"|'([^'\\s\\\\]{12,400})'|`([^`\\s\\\\]{12,400})`|([^\"'`\\s,;()<>\\[\\]{}$]{16,400}))",
         entropy: Some(3.6),
         kind: RuleKind::Generic,
-        tp: &["client_secret = \"{an:32}\"", "JWT_SECRET={b64:44}"],
-        tn: &["client_secret = settings.CLIENT_SECRET", "secret: \"{{{{ .Values.secret }}\"", "secretName: my-app-tls-secret"],
+        tp: &["client_secret = \"{an:32}\"", "JWT_SECRET={b64:44}", "Config::SECRET_KEY = \"{an:32}\""],
+        tn: &["client_secret = settings.CLIENT_SECRET", "secret: \"{{{{ .Values.secret }}\"", "secretName: my-app-tls-secret",
+              "pub const PrivateKeyAttestMask: X509CertificateTemplatePrivateKeyFlag = 12288i32;", "fn try_from(encrypted_private_key: &EncryptedPrivateKeyInfo<'_>) -> Result<SecretDocument> {",
+              "let raw_private_key: Curve25519SeedBin<'_> = private_key", "Ok(ConnectionTrafficSecrets::Chacha20Poly1305 { key, iv })",
+              "let sk_e = agreement::PrivateKey::from_private_key(self.agreement_algorithm, test_only_ske)", "pub use {encrypted_private_key_info::EncryptedPrivateKeyInfo, pkcs5};"],
         ..RuleDef::BASE
     },
     RuleDef {
@@ -712,7 +719,7 @@ pub static BUILTIN: &[RuleDef] = &[
         entropy: Some(3.7),
         kind: RuleKind::Generic,
         tp: &["auth_token = '{an:40}'", "ACCESS_TOKEN={url:48}"],
-        tn: &["token = ENV.fetch(\"API_TOKEN\")", "token: {{{{ secrets.TOKEN }}", "csrf_token = request.form.get(\"csrf_token_value_here\")", "token_type = \"authorization_code_with_refresh\""],
+        tn: &["token = ENV.fetch(\"API_TOKEN\")", "token: {{{{ secrets.TOKEN }}", "csrf_token = request.form.get(\"csrf_token_value_here\")", "token_type = \"authorization_code_with_refresh\"", "    StripTokens::ShebangAndFrontmatter,"],
         ..RuleDef::BASE
     },
 ];
