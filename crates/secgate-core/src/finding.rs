@@ -6,6 +6,7 @@ use crate::severity::{Confidence, Severity};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// The tool that produced a finding or a report.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -452,8 +453,10 @@ pub struct Link {
 /// they are complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// The tool that reported it.
-    pub scanner: Scanner,
+    /// The tool that reported it. Shared: the findings of one report point to
+    /// one `Scanner` (reads go through `Deref`: `finding.scanner.id`; to change
+    /// it, `Arc::make_mut(&mut finding.scanner)`).
+    pub scanner: Arc<Scanner>,
     /// The kind of analysis.
     pub category: Category,
     /// The normalised severity.
@@ -500,14 +503,14 @@ impl Finding {
     /// A finding with the required fields; everything else empty. The fingerprint is
     /// zero until [`crate::fingerprint::assign`] runs.
     pub fn new(
-        scanner: Scanner,
+        scanner: impl Into<Arc<Scanner>>,
         category: Category,
         severity: Severity,
         title: impl Into<String>,
         location: Location,
     ) -> Finding {
         Finding {
-            scanner,
+            scanner: scanner.into(),
             category,
             severity,
             original_severity: None,

@@ -84,7 +84,7 @@ fn report(format: Format, source: &str, mut findings: Vec<Finding>) -> Report {
     fingerprint::assign(&mut findings);
     let mut r = Report::new(format);
     r.source = Some(source.into());
-    r.scanners = findings.iter().map(|f| f.scanner.clone()).collect();
+    r.scanners = findings.iter().map(|f| (*f.scanner).clone()).collect();
     r.scanners.dedup();
     r.findings = findings;
     r

@@ -739,6 +739,7 @@ fn convert_run(
         bases: original_uri_base_ids.as_ref().unwrap_or(&empty),
         artifacts: &artifacts,
     };
+    let shared = std::sync::Arc::new(scanner.clone());
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for (ri, result) in results.into_iter().enumerate() {
         if let Some(k) = result.kind.as_deref() {
@@ -748,7 +749,7 @@ fn convert_run(
                 continue;
             }
         }
-        out.push(convert_result(&ctx, &scanner, ri, result, notes));
+        out.push(convert_result(&ctx, &shared, ri, result, notes));
     }
     for (k, n) in skipped {
         notes.add(format!(
@@ -845,7 +846,7 @@ fn resolve_rule<'a>(
 
 fn convert_result(
     ctx: &RunCtx<'_>,
-    scanner: &Scanner,
+    scanner: &std::sync::Arc<Scanner>,
     ri: usize,
     result: SResult,
     notes: &mut Notes,

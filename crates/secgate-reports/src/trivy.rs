@@ -62,6 +62,7 @@ use secgate_core::{
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// One entry of `Results[]` (or of the pre-0.20 top-level list).
 #[derive(Debug, Default, Deserialize)]
@@ -717,7 +718,7 @@ fn strip_ansi(s: &str) -> String {
 
 /// Where the findings of one result are, and what the conversion knows about it.
 struct Ctx<'a> {
-    scanner: &'a Scanner,
+    scanner: &'a Arc<Scanner>,
     artifact_name: Option<&'a str>,
     image_artifact: bool,
     os: Option<&'a str>,
@@ -1083,10 +1084,10 @@ pub(crate) fn convert_object(top: TopObject) -> Result<Report, ParseError> {
             });
         }
     }
-    let scanner = trivy_scanner(trivy_info.and_then(|i| i.version));
+    let scanner = Arc::new(trivy_scanner(trivy_info.and_then(|i| i.version)));
     let mut report = Report::new(Format::TrivyJson);
     report.format_version = trivy_schema_version;
-    report.scanners.push(scanner.clone());
+    report.scanners.push((*scanner).clone());
     let os = trivy_metadata
         .and_then(|m| m.os)
         .and_then(|o| match (o.family, o.name) {
@@ -1163,9 +1164,9 @@ pub(crate) fn convert_object(top: TopObject) -> Result<Report, ParseError> {
 
 /// Converts the pre-0.20 list layout (and `null` with a Trivy hint: no results).
 pub(crate) fn convert_legacy(results: Vec<TrivyResult>) -> Result<Report, ParseError> {
-    let scanner = trivy_scanner(None);
+    let scanner = Arc::new(trivy_scanner(None));
     let mut report = Report::new(Format::TrivyJson);
-    report.scanners.push(scanner.clone());
+    report.scanners.push((*scanner).clone());
     let mut out = Out {
         findings: Vec::new(),
         notes: Vec::new(),

@@ -138,6 +138,7 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
                 .collect(),
         };
     }
+    let shared = std::sync::Arc::new(scanner);
     for site in sites {
         let root = site
             .name
@@ -145,7 +146,7 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
             .or_else(|| site.host.clone())
             .unwrap_or_default();
         for alert in site.alerts {
-            convert_alert(&scanner, &root, alert, &mut report.findings);
+            convert_alert(&shared, &root, alert, &mut report.findings);
         }
     }
     Ok(report)
@@ -156,7 +157,12 @@ fn positive(n: Option<&str>) -> Option<u32> {
         .filter(|n| *n > 0)
 }
 
-fn convert_alert(scanner: &Scanner, root: &str, alert: Alert, out: &mut Vec<Finding>) {
+fn convert_alert(
+    scanner: &std::sync::Arc<Scanner>,
+    root: &str,
+    alert: Alert,
+    out: &mut Vec<Finding>,
+) {
     let title = alert
         .alert
         .clone()

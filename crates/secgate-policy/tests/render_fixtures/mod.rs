@@ -278,7 +278,10 @@ pub fn verdict() -> Verdict {
         ),
         judged(weird_text(), passed("below fail_on: high"), "eslint.sarif"),
     ];
-    let mut scanners: Vec<Scanner> = findings.iter().map(|j| j.finding.scanner.clone()).collect();
+    let mut scanners: Vec<Scanner> = findings
+        .iter()
+        .map(|j| (*j.finding.scanner).clone())
+        .collect();
     scanners.sort_by(|a, b| a.id.cmp(&b.id));
     scanners.dedup_by(|a, b| a.id == b.id);
     let mut categories: Vec<Category> = findings
