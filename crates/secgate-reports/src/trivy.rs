@@ -89,6 +89,18 @@ pub(crate) struct TrivyResult {
     modified: Vec<ModifiedFinding>,
 }
 
+impl TrivyResult {
+    /// At most how many findings the result converts to (misconfigurations
+    /// that passed are counted, and dropped later).
+    fn finding_bound(&self) -> usize {
+        self.vulnerabilities.len()
+            + self.misconfigurations.len()
+            + self.secrets.len()
+            + self.licenses.len()
+            + self.modified.len()
+    }
+}
+
 /// One vulnerability. Only the kept fields are declared; `Layer`,
 /// `DataSource`, dates, vectors and the rest are skipped by the parser.
 #[derive(Debug, Default, Deserialize)]
@@ -965,6 +977,7 @@ impl Ctx<'_> {
     }
 
     fn result(&self, r: TrivyResult, out: &mut Out) {
+        out.findings.reserve(r.finding_bound());
         let class = class_of(&r);
         let TrivyResult {
             target,
@@ -976,7 +989,6 @@ impl Ctx<'_> {
             ..
         } = r;
         let target = target.unwrap_or_default();
-        out.findings.reserve(vulnerabilities.len());
         for v in vulnerabilities {
             out.findings.push(self.vuln(class, &target, v));
         }
@@ -1108,7 +1120,12 @@ pub(crate) fn convert_object(top: TopObject) -> Result<Report, ParseError> {
         resource: None,
         k8s_image: None,
     };
-    for r in trivy_results.flatten().unwrap_or_default() {
+    let results = trivy_results.flatten().unwrap_or_default();
+    // One allocation for every finding of every result (growing result by
+    // result copied the findings so far into fresh memory each time).
+    out.findings
+        .reserve_exact(results.iter().map(TrivyResult::finding_bound).sum());
+    for r in results {
         ctx.result(r, &mut out);
     }
     for m in trivy_modified_findings {
