@@ -58,7 +58,7 @@ fn main() {
                     reason: "benchmark".into(),
                 },
             },
-            source: Some(path.to_string()),
+            source: Some(path.as_str().into()),
         })
         .collect();
     let v = Verdict {

@@ -672,7 +672,10 @@ fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)
         })
     });
     let order: Vec<usize> = keyed.into_iter().map(|x| x.3).collect();
-    let sources: Vec<Option<String>> = reports.iter_mut().map(|r| r.source.take()).collect();
+    let sources: Vec<Option<std::sync::Arc<str>>> = reports
+        .iter_mut()
+        .map(|r| r.source.take().map(Into::into))
+        .collect();
     let mut judged: Vec<Option<(usize, usize, Outcome)>> = judged.into_iter().map(Some).collect();
     order
         .into_iter()

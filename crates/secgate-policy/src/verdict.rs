@@ -46,9 +46,10 @@ pub struct Judged {
     /// The decision.
     #[serde(flatten)]
     pub outcome: Outcome,
-    /// The report it came from (path), where known.
+    /// The report it came from (path), where known; shared by the findings
+    /// of one report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 /// A problem with the run itself, not with a finding: a required scanner that
