@@ -137,8 +137,10 @@ pub fn is_template_reference(v: &[u8]) -> bool {
 }
 
 /// Whether a generic rule's value is not a secret: a variable or function
-/// reference, an identifier, a UUID, a hash, a path, a stopword, ...
-pub fn is_generic_false_positive(v: &[u8], quoted: bool) -> bool {
+/// reference, an identifier, a UUID, a hash, a path, a stopword, code around
+/// an unquoted value ([`is_code_context`]; `after` is the text that follows
+/// the value on its line), ...
+pub fn is_generic_false_positive(v: &[u8], quoted: bool, after: &[u8]) -> bool {
     if is_placeholder(v) {
         return true;
     }
@@ -185,6 +187,9 @@ pub fn is_generic_false_positive(v: &[u8], quoted: bool) -> bool {
         return true;
     }
     if !quoted {
+        if is_code_context(v, after) {
+            return true;
+        }
         // Paths and types in code: `crate::T`, `a->b`, `_private_name`, `snake_case_9`.
         if memmem::find(v, b"::").is_some()
             || memmem::find(v, b"->").is_some()

@@ -26,8 +26,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::allow::{
-    has_inline_allow, is_code_context, is_example_url_credential, is_generic_false_positive,
-    is_placeholder,
+    has_inline_allow, is_example_url_credential, is_generic_false_positive, is_placeholder,
 };
 use crate::checksum::has_valid_crc32_suffix;
 use crate::config::{locate, Config, ConfigError};
@@ -710,10 +709,7 @@ impl Engine {
         if rule.builtin && is_placeholder(secret) {
             return false;
         }
-        if rule.kind == RuleKind::Generic
-            && (is_generic_false_positive(secret, quoted)
-                || (!quoted && is_code_context(secret, after)))
-        {
+        if rule.kind == RuleKind::Generic && is_generic_false_positive(secret, quoted, after) {
             return false;
         }
         if rule.builtin && is_example_url_credential(secret, after) {

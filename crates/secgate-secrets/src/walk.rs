@@ -234,61 +234,38 @@ fn scan_one(engine: &Engine, path: &Path, opts: &ScanOptions, buf: &mut Vec<u8>,
         Ok(m) => m.len(),
         Err(e) => return skip(scan, SkipReason::Unreadable { error: io_msg(&e) }),
     };
-    if size > opts.max_file_size {
-        return skip(
-            scan,
-            SkipReason::TooLarge {
-                size,
-                limit: opts.max_file_size,
-            },
-        );
-    }
-    if size >= MMAP_MIN {
-        // SAFETY: the map is only read. Another process may change the file
-        // while it is mapped: the scan then sees some mix of old and new bytes
-        // (as a read racing a write would), and if the file is truncated the
-        // read past its new end raises SIGBUS and the process dies of it,
-        // which fails the hook (it never passes). ripgrep takes the same risk.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-            // What the size check above saw, unless the file changed since.
-            if map.len() as u64 > opts.max_file_size {
-                return skip(
-                    scan,
-                    SkipReason::TooLarge {
-                        size: map.len() as u64,
-                        limit: opts.max_file_size,
-                    },
-                );
-            }
-            if looks_binary(&map) {
-                return skip(scan, SkipReason::Binary);
-            }
-            scan.files_scanned += 1;
-            scan.bytes_scanned += map.len() as u64;
-            scan.hits.extend(engine.scan(&shown, &map));
-            return;
-        }
-        // A file system that cannot map files: read it.
-    }
-    let n = match read_whole(&file, size, opts.max_file_size, buf) {
-        Ok(n) => n,
-        Err(e) => return skip(scan, SkipReason::Unreadable { error: io_msg(&e) }),
+    let too_large = |size| SkipReason::TooLarge {
+        size,
+        limit: opts.max_file_size,
     };
-    if n as u64 > opts.max_file_size {
-        return skip(
-            scan,
-            SkipReason::TooLarge {
-                size: n as u64,
-                limit: opts.max_file_size,
-            },
-        );
+    if size > opts.max_file_size {
+        return skip(scan, too_large(size));
     }
-    let content = &buf[..n];
+    // SAFETY: the map is only read. Another process may change the file
+    // while it is mapped: the scan then sees some mix of old and new bytes
+    // (as a read racing a write would), and if the file is truncated the read
+    // past its new end raises SIGBUS and the process dies of it, which fails
+    // the hook (it never passes). ripgrep takes the same risk. A file system
+    // that cannot map files is read instead.
+    let mapped = (size >= MMAP_MIN)
+        .then(|| unsafe { memmap2::Mmap::map(&file) }.ok())
+        .flatten();
+    let content: &[u8] = match &mapped {
+        Some(map) => map,
+        None => match read_whole(&file, size, opts.max_file_size, buf) {
+            Ok(n) => &buf[..n],
+            Err(e) => return skip(scan, SkipReason::Unreadable { error: io_msg(&e) }),
+        },
+    };
+    // The size check above, again: the file may have changed since.
+    if content.len() as u64 > opts.max_file_size {
+        return skip(scan, too_large(content.len() as u64));
+    }
     if looks_binary(content) {
         return skip(scan, SkipReason::Binary);
     }
     scan.files_scanned += 1;
-    scan.bytes_scanned += n as u64;
+    scan.bytes_scanned += content.len() as u64;
     scan.hits.extend(engine.scan(&shown, content));
 }
 
@@ -308,10 +285,10 @@ fn read_whole(file: &File, size: u64, limit: u64, buf: &mut Vec<u8>) -> io::Resu
     }
     let mut n = 0usize;
     loop {
+        if n as u64 >= cap {
+            return Ok(n);
+        }
         if n == buf.len() {
-            if n as u64 >= cap {
-                return Ok(n);
-            }
             let grow = (n.saturating_mul(2).max(n + 4096) as u64).min(cap) as usize;
             buf.resize(grow, 0);
         }
@@ -321,9 +298,6 @@ fn read_whole(file: &File, size: u64, limit: u64, buf: &mut Vec<u8>) -> io::Resu
             Ok(k) => {
                 n += k;
                 if n as u64 == size && n < end {
-                    return Ok(n);
-                }
-                if n as u64 >= cap {
                     return Ok(n);
                 }
             }
