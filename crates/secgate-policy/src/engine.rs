@@ -141,6 +141,47 @@ fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>
     }
 }
 
+/// The effective rules for findings of one scanner, category and severity,
+/// and the outcome the severity threshold gives them.
+struct RulesFor<'p> {
+    scanner_id: String,
+    category: Category,
+    severity: Severity,
+    eff: Effective<'p>,
+    by_severity: Outcome,
+}
+
+impl<'p> RulesFor<'p> {
+    fn new(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>) -> Self {
+        let eff = effective(policy, f, cli_fail_on);
+        let (t, name) = &eff.fail_on;
+        let by_severity = if t.reached_by(f.severity) {
+            Outcome::Failed {
+                rule: format!("{name}: {} (severity {})", t.as_str(), f.severity),
+            }
+        } else {
+            Outcome::Passed {
+                reason: format!("severity {} is below {name}: {}", f.severity, t.as_str()),
+            }
+        };
+        RulesFor {
+            scanner_id: f.scanner.id.clone(),
+            category: f.category.clone(),
+            severity: f.severity,
+            eff,
+            by_severity,
+        }
+    }
+
+    /// Whether `f` is of this scanner, category and severity (what
+    /// [`effective`] reads of a finding).
+    fn applies_to(&self, f: &Finding) -> bool {
+        self.severity == f.severity
+            && self.category == f.category
+            && self.scanner_id == f.scanner.id
+    }
+}
+
 /// Exceptions indexed for matching.
 struct Index<'p> {
     exceptions: &'p [Exception],
@@ -448,9 +489,20 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     let mut pending: Vec<(usize, String)> = Vec::new();
     let mut budget_counts: HashMap<String, (u64, u64)> = HashMap::new();
 
+    // The effective rules depend on the scanner, the category and the
+    // severity only, and so does the text of the severity outcome: each
+    // combination is worked out once (a report has a handful), not per finding.
+    let mut rules_for: Vec<RulesFor<'_>> = Vec::new();
     for (ri, report) in reports.iter().enumerate() {
         for (fi, f) in report.findings.iter().enumerate() {
-            let eff = effective(policy, f, opts.fail_on);
+            let ei = match rules_for.iter().position(|m| m.applies_to(f)) {
+                Some(i) => i,
+                None => {
+                    rules_for.push(RulesFor::new(policy, f, opts.fail_on));
+                    rules_for.len() - 1
+                }
+            };
+            let eff = &rules_for[ei].eff;
             let mut outcome: Option<Outcome> = None;
             let cands = if n_ex > 0 {
                 index.candidates(f)
@@ -520,22 +572,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                             reason: String::new(),
                         }
                     }
-                    None => {
-                        let (t, name) = &eff.fail_on;
-                        if t.reached_by(f.severity) {
-                            Outcome::Failed {
-                                rule: format!("{name}: {} (severity {})", t.as_str(), f.severity),
-                            }
-                        } else {
-                            Outcome::Passed {
-                                reason: format!(
-                                    "severity {} is below {name}: {}",
-                                    f.severity,
-                                    t.as_str()
-                                ),
-                            }
-                        }
-                    }
+                    None => rules_for[ei].by_severity.clone(),
                 },
             };
             judged.push((ri, fi, outcome));
@@ -677,13 +714,14 @@ fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)
         .map(|r| r.source.take().map(Into::into))
         .collect();
     let mut judged: Vec<Option<(usize, usize, Outcome)>> = judged.into_iter().map(Some).collect();
+    let nobody = std::sync::Arc::new(Scanner::default());
     order
         .into_iter()
         .map(|k| {
             let (ri, fi, outcome) = judged[k].take().expect("each finding once");
             Judged {
                 // Moved out once; the report's vector is dropped afterwards.
-                finding: std::mem::replace(&mut reports[ri].findings[fi], placeholder()),
+                finding: std::mem::replace(&mut reports[ri].findings[fi], placeholder(&nobody)),
                 outcome,
                 source: sources[ri].clone(),
             }
@@ -691,10 +729,11 @@ fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)
         .collect()
 }
 
-/// An empty finding that allocates nothing, left behind where one was moved out.
-fn placeholder() -> Finding {
+/// An empty finding that allocates nothing (it shares `scanner`), left
+/// behind where one was moved out.
+fn placeholder(scanner: &std::sync::Arc<Scanner>) -> Finding {
     Finding::new(
-        Scanner::default(),
+        scanner.clone(),
         Category::Sast,
         Severity::Unknown,
         String::new(),

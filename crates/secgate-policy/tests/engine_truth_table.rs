@@ -761,3 +761,77 @@ fn no_reports_no_requirements_passes_but_lists_nothing() {
     assert!(v.passed);
     assert!(v.findings.is_empty());
 }
+
+/// The engine works out the effective rules once per (scanner, category,
+/// severity) and reuses them: findings of one report that differ in any of
+/// the three must still each get their own rules and outcome text.
+#[test]
+fn mixed_scanners_categories_and_severities_each_get_their_own_rules() {
+    let p = "fail_on: critical\ncategories:\n  sast: {fail_on: medium}\nscanners:\n  gosec: {fail_on: low}\n";
+    let mut gosec = sast("g1", Severity::Low, "b.go", Confidence::High);
+    gosec.scanner = std::sync::Arc::new(Scanner::named("gosec"));
+    gosec.title = "gosec low".into();
+    let mut findings = vec![
+        sast("s1", Severity::Low, "a.py", Confidence::High),
+        container("CVE-2021-0001", Severity::High, "a", None, None),
+        sast("s2", Severity::Medium, "a.py", Confidence::High),
+        gosec,
+        container("CVE-2021-0002", Severity::Critical, "a", None, None),
+        sast("s3", Severity::Low, "c.py", Confidence::High),
+    ];
+    // Interleave the same combinations again, so that reuse is exercised.
+    findings.push(container("CVE-2021-0003", Severity::High, "b", None, None));
+    let v = run(p, findings);
+    let expect = [
+        (
+            "s1 finding",
+            "passed",
+            "severity low is below categories.sast.fail_on: medium",
+        ),
+        (
+            "s3 finding",
+            "passed",
+            "severity low is below categories.sast.fail_on: medium",
+        ),
+        (
+            "s2 finding",
+            "failed",
+            "categories.sast.fail_on: medium (severity medium)",
+        ),
+        (
+            "gosec low",
+            "failed",
+            "scanners.gosec.fail_on: low (severity low)",
+        ),
+        (
+            "CVE-2021-0002 in a",
+            "failed",
+            "fail_on: critical (severity critical)",
+        ),
+    ];
+    for (title, want_kind, text) in expect {
+        let o = outcome_of(&v, title);
+        assert_eq!(kind(o), want_kind, "{title}");
+        let got = match o {
+            Outcome::Failed { rule } => rule.as_str(),
+            Outcome::Passed { reason } => reason.as_str(),
+            _ => "",
+        };
+        assert_eq!(got, text, "{title}");
+    }
+    let highs: Vec<&Outcome> = v
+        .findings
+        .iter()
+        .filter(|j| j.finding.severity == Severity::High)
+        .map(|j| &j.outcome)
+        .collect();
+    assert_eq!(highs.len(), 2);
+    for o in highs {
+        assert_eq!(
+            o,
+            &Outcome::Passed {
+                reason: "severity high is below fail_on: critical".into()
+            }
+        );
+    }
+}
