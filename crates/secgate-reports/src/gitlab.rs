@@ -74,10 +74,10 @@ pub(crate) fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
             f.write_str("a string, a number or null")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok((!blank(v)).then(|| v.to_string()))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            Ok((!blank(&v)).then_some(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             Ok(Some(v.to_string()))
@@ -101,7 +101,18 @@ pub(crate) fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
             d.deserialize_any(V)
         }
     }
-    Ok(d.deserialize_any(V)?.filter(|s| !s.trim().is_empty()))
+    d.deserialize_any(V)
+}
+
+/// Whether a string is empty or only whitespace (`str::trim`'s, Unicode
+/// included). Most values start with a printable ASCII character: answered
+/// from the first byte, without decoding the rest.
+fn blank(v: &str) -> bool {
+    match v.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => v.trim().is_empty(),
+    }
 }
 
 /// An object that may be `null`, or (seen in the wild) an empty array `[]`
@@ -779,6 +790,24 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blank_is_trim_empty() {
+        for v in [
+            "",
+            " ",
+            "\t\n",
+            "\u{a0}",
+            "\u{2003}x",
+            "x",
+            " x ",
+            "\u{1b}",
+            "é",
+            "\u{feff}",
+        ] {
+            assert_eq!(super::blank(v), v.trim().is_empty(), "{v:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
