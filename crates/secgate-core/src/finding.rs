@@ -182,25 +182,29 @@ pub enum FixStatus {
 impl FixStatus {
     /// Parses Trivy's spelling; `None` for anything else.
     pub fn parse(s: &str) -> Option<FixStatus> {
-        Some(
-            match s
-                .trim()
-                .to_ascii_lowercase()
-                .replace(['-', ' '], "_")
-                .as_str()
-            {
-                "unknown" => FixStatus::Unknown,
-                "not_affected" => FixStatus::NotAffected,
-                "affected" => FixStatus::Affected,
-                "fixed" => FixStatus::Fixed,
-                "under_investigation" => FixStatus::UnderInvestigation,
-                "will_not_fix" => FixStatus::WillNotFix,
-                "fix_deferred" => FixStatus::FixDeferred,
-                "end_of_life" => FixStatus::EndOfLife,
-                _ => return None,
-            },
-        )
+        // Compared byte by byte (ASCII case folded, `-` and ` ` read as `_`)
+        // rather than normalised into a new string: parsed once per finding.
+        let s = s.trim().as_bytes();
+        Self::ALL.into_iter().find(|st| {
+            let w = st.as_str().as_bytes();
+            w.len() == s.len()
+                && w.iter().zip(s).all(|(&w, &b)| {
+                    w == b.to_ascii_lowercase() || (w == b'_' && (b == b'-' || b == b' '))
+                })
+        })
     }
+
+    /// Every status, in declaration order.
+    const ALL: [FixStatus; 8] = [
+        FixStatus::Unknown,
+        FixStatus::NotAffected,
+        FixStatus::Affected,
+        FixStatus::Fixed,
+        FixStatus::UnderInvestigation,
+        FixStatus::WillNotFix,
+        FixStatus::FixDeferred,
+        FixStatus::EndOfLife,
+    ];
 
     /// Trivy's spelling.
     pub fn as_str(self) -> &'static str {
@@ -606,5 +610,38 @@ impl Finding {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fix_status_spellings() {
+        use FixStatus::*;
+        for (text, want) in [
+            ("fixed", Some(Fixed)),
+            ("  Fixed\n", Some(Fixed)),
+            ("will_not_fix", Some(WillNotFix)),
+            ("WILL-NOT-FIX", Some(WillNotFix)),
+            ("will not_fix", Some(WillNotFix)),
+            ("not affected", Some(NotAffected)),
+            ("affected", Some(Affected)),
+            ("End-Of-Life", Some(EndOfLife)),
+            ("under investigation", Some(UnderInvestigation)),
+            ("fix_deferred", Some(FixDeferred)),
+            ("unknown", Some(Unknown)),
+            ("", None),
+            ("fixed!", None),
+            ("fix", None),
+            ("not__affected", None),
+            ("f\u{131}xed", None),
+        ] {
+            assert_eq!(FixStatus::parse(text), want, "{text:?}");
+        }
+        for st in FixStatus::ALL {
+            assert_eq!(FixStatus::parse(st.as_str()), Some(st));
+        }
     }
 }
