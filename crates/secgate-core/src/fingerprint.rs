@@ -300,7 +300,19 @@ fn key_hasher(f: &Finding) -> Sha256 {
 
 fn finish(mut h: Sha256, occurrence: usize) -> Fingerprint {
     h.update([0u8]);
-    h.update(occurrence.to_string().as_bytes());
+    // The occurrence in decimal, written on the stack.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = occurrence;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    h.update(&digits[at..]);
     Fingerprint(h.finalize().into())
 }
 
@@ -345,11 +357,12 @@ impl std::hash::Hasher for DigestHasher {
 /// the same key in line order (ties by the full location text, the title and the
 /// producer's id, then input order).
 pub fn assign(findings: &mut [Finding]) {
-    let hashers: Vec<Sha256> = findings.iter().map(key_hasher).collect();
-    // Group by the digest of the key; most keys occur once.
-    let groups: Vec<[u8; 32]> = hashers
+    // Group by the fingerprint of the first occurrence (a digest of the key
+    // alone, so equal keys and only they share it). Most keys occur once:
+    // that digest is then their fingerprint, and only repeated keys hash again.
+    let groups: Vec<[u8; 32]> = findings
         .iter()
-        .map(|h| h.clone().finalize().into())
+        .map(|f| finish(key_hasher(f), 0).0)
         .collect();
     // The keys are SHA-256 digests already: their first bytes are the hash.
     let mut counts: HashMap<[u8; 32], u32, BuildDigestHasher> =
@@ -384,8 +397,12 @@ pub fn assign(findings: &mut [Finding]) {
             occurrence[i] = n;
         }
     }
-    for ((f, h), occ) in findings.iter_mut().zip(hashers).zip(occurrence) {
-        f.fingerprint = finish(h, occ);
+    for ((f, g), occ) in findings.iter_mut().zip(groups).zip(occurrence) {
+        f.fingerprint = if occ == 0 {
+            Fingerprint(g)
+        } else {
+            finish(key_hasher(f), occ)
+        };
     }
 }
 
@@ -454,6 +471,27 @@ mod tests {
             s[0].fingerprint.to_hex(),
             "756bea1a4921667e20cbc7b46d403e071c0d92130eb1603988d35a7058f2b7e6"
         );
+    }
+
+    /// Repeated keys: each occurrence's number, in decimal, ends the hashed
+    /// text (`0` for the first, which is also the group key `assign` uses).
+    #[test]
+    fn repeated_keys_hash_their_occurrence_in_decimal() {
+        let f = source("src/app.py", 1, Some("eval(x)"));
+        let mut parts: Vec<String> = vec!["secgate-fp-v1".into()];
+        for_each_key_part(&f, |p| parts.push(p.to_string()));
+        for occ in [0usize, 1, 9, 10, 12, 123_456] {
+            let mut want = parts.clone();
+            want.push(occ.to_string());
+            assert_eq!(compute(&f, occ), Fingerprint::of_parts(&want), "{occ}");
+        }
+        let mut many: Vec<Finding> = (1..=12)
+            .map(|line| source("src/app.py", line, Some("eval(x)")))
+            .collect();
+        assign(&mut many);
+        for (k, g) in many.iter().enumerate() {
+            assert_eq!(g.fingerprint, compute(&f, k), "line {}", k + 1);
+        }
     }
 
     #[test]
