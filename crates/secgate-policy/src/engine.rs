@@ -714,31 +714,30 @@ fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)
         .map(|r| r.source.take().map(Into::into))
         .collect();
     let mut judged: Vec<Option<(usize, usize, Outcome)>> = judged.into_iter().map(Some).collect();
-    let nobody = std::sync::Arc::new(Scanner::default());
+    // Each report's findings as slots to take from (collected in place: an
+    // `Option<Finding>` is as large as a `Finding`); taking one writes its
+    // slot's tag, not a whole placeholder finding.
+    let mut slots: Vec<Vec<Option<Finding>>> = reports
+        .iter_mut()
+        .map(|r| {
+            std::mem::take(&mut r.findings)
+                .into_iter()
+                .map(Some)
+                .collect()
+        })
+        .collect();
     order
         .into_iter()
         .map(|k| {
             let (ri, fi, outcome) = judged[k].take().expect("each finding once");
             Judged {
-                // Moved out once; the report's vector is dropped afterwards.
-                finding: std::mem::replace(&mut reports[ri].findings[fi], placeholder(&nobody)),
+                // Moved once; the emptied slots are dropped afterwards.
+                finding: slots[ri][fi].take().expect("each finding once"),
                 outcome,
                 source: sources[ri].clone(),
             }
         })
         .collect()
-}
-
-/// An empty finding that allocates nothing (it shares `scanner`), left
-/// behind where one was moved out.
-fn placeholder(scanner: &std::sync::Arc<Scanner>) -> Finding {
-    Finding::new(
-        scanner.clone(),
-        Category::Sast,
-        Severity::Unknown,
-        String::new(),
-        secgate_core::Location::None,
-    )
 }
 
 /// Counts of findings per outcome kind and severity, for summaries.
