@@ -91,6 +91,19 @@ struct Raw {
     prio: u8,
 }
 
+/// What the line functions of one pass over a file share: the file, which
+/// rules its path allows, the rules collected for the current line, a buffer
+/// for the line lower-cased, and where candidates and vetoes go.
+struct LinePass<'c, 'o> {
+    content: &'c [u8],
+    path_ok: Option<&'c [bool]>,
+    ids: Vec<u16>,
+    scratch: Vec<u8>,
+    raws: &'o mut Vec<Raw>,
+    vetoes: &'o mut Vec<Veto>,
+    prio: u8,
+}
+
 impl Engine {
     /// The built-in rules only, no allowlists.
     pub fn builtin() -> Engine {
@@ -415,11 +428,18 @@ impl Engine {
         prio: u8,
     ) -> bool {
         let mut events: Vec<(usize, u32)> = Vec::new();
-        let mut ids: Vec<u16> = Vec::new();
-        let mut scratch: Vec<u8> = Vec::new();
+        let mut pass = LinePass {
+            content,
+            path_ok,
+            ids: Vec::new(),
+            scratch: Vec::new(),
+            raws,
+            vetoes,
+            prio,
+        };
         let k8s = self.kw_k8s as u16;
         let mut k8s_seen = false;
-        // The line being collected: (start, end); its rules are in `ids`.
+        // The line being collected: (start, end); its rules are in `pass.ids`.
         let mut line: Option<(usize, usize)> = None;
         let mut next_line = 0usize;
         let mut a = 0usize;
@@ -433,7 +453,7 @@ impl Engine {
                 }
                 if let Some((_, le)) = line {
                     if ev.0 <= le {
-                        self.add_rules(content, ev, &mut ids);
+                        self.add_rules(content, ev, &mut pass.ids);
                         continue;
                     }
                 }
@@ -444,120 +464,58 @@ impl Engine {
                 let le = memchr::memchr(b'\n', &content[ev.0..])
                     .map(|p| ev.0 + p)
                     .unwrap_or(content.len());
-                self.finish_before(
-                    content,
-                    line.take(),
-                    next_line,
-                    ls,
-                    &mut ids,
-                    &mut scratch,
-                    path_ok,
-                    raws,
-                    vetoes,
-                    prio,
-                );
+                self.finish_before(&mut pass, line.take(), next_line, ls);
                 line = Some((ls, le));
                 next_line = le + 1;
-                self.add_rules(content, ev, &mut ids);
+                self.add_rules(content, ev, &mut pass.ids);
             }
             a = b;
         }
-        self.finish_before(
-            content,
-            line.take(),
-            next_line,
-            content.len() + 1,
-            &mut ids,
-            &mut scratch,
-            path_ok,
-            raws,
-            vetoes,
-            prio,
-        );
+        self.finish_before(&mut pass, line.take(), next_line, content.len() + 1);
         k8s_seen
     }
 
     /// Everything before offset `upto`: the pending keyword line, then, when
     /// there are keyword-less rules (every line is a candidate for them), the
     /// lines from `next_line` up to `upto`.
-    #[allow(clippy::too_many_arguments)]
     fn finish_before(
         &self,
-        content: &[u8],
+        pass: &mut LinePass<'_, '_>,
         line: Option<(usize, usize)>,
         next_line: usize,
         upto: usize,
-        ids: &mut Vec<u16>,
-        scratch: &mut Vec<u8>,
-        path_ok: Option<&[bool]>,
-        raws: &mut Vec<Raw>,
-        vetoes: &mut Vec<Veto>,
-        prio: u8,
     ) {
-        self.flush_line(content, line, ids, scratch, path_ok, raws, vetoes, prio);
+        self.flush_line(pass, line);
         if !self.always.is_empty() {
-            self.keyless_lines(
-                content, next_line, upto, ids, scratch, path_ok, raws, vetoes, prio,
-            );
+            self.keyless_lines(pass, next_line, upto);
         }
     }
 
     /// Runs the collected rules (and the keyword-less ones) on a line.
-    #[allow(clippy::too_many_arguments)]
-    fn flush_line(
-        &self,
-        content: &[u8],
-        line: Option<(usize, usize)>,
-        ids: &mut Vec<u16>,
-        scratch: &mut Vec<u8>,
-        path_ok: Option<&[bool]>,
-        raws: &mut Vec<Raw>,
-        vetoes: &mut Vec<Veto>,
-        prio: u8,
-    ) {
+    fn flush_line(&self, pass: &mut LinePass<'_, '_>, line: Option<(usize, usize)>) {
         if let Some((ls, le)) = line {
             for &r in &self.always {
-                if !ids.contains(&r) {
-                    ids.push(r);
+                if !pass.ids.contains(&r) {
+                    pass.ids.push(r);
                 }
             }
-            if !ids.is_empty() {
-                self.scan_line(content, ls, le, ids, scratch, path_ok, raws, vetoes, prio);
+            if !pass.ids.is_empty() {
+                self.scan_line(pass, ls, le);
             }
         }
-        ids.clear();
+        pass.ids.clear();
     }
 
     /// The lines starting in `from..to` that hold no keyword, for the rules
     /// without keywords (configured ones; every line is a candidate).
-    #[allow(clippy::too_many_arguments)]
-    fn keyless_lines(
-        &self,
-        content: &[u8],
-        from: usize,
-        to: usize,
-        ids: &mut Vec<u16>,
-        scratch: &mut Vec<u8>,
-        path_ok: Option<&[bool]>,
-        raws: &mut Vec<Raw>,
-        vetoes: &mut Vec<Veto>,
-        prio: u8,
-    ) {
+    fn keyless_lines(&self, pass: &mut LinePass<'_, '_>, from: usize, to: usize) {
+        let content = pass.content;
         let mut ls = from;
         while ls < to && ls <= content.len() {
             let le = memchr::memchr(b'\n', &content[ls..])
                 .map(|p| ls + p)
                 .unwrap_or(content.len());
-            self.flush_line(
-                content,
-                Some((ls, le)),
-                ids,
-                scratch,
-                path_ok,
-                raws,
-                vetoes,
-                prio,
-            );
+            self.flush_line(pass, Some((ls, le)));
             ls = le + 1;
         }
     }
@@ -580,20 +538,18 @@ impl Engine {
         }
     }
 
-    /// Runs the rules `ids` on one line.
-    #[allow(clippy::too_many_arguments)]
-    fn scan_line(
-        &self,
-        content: &[u8],
-        line_start: usize,
-        line_end: usize,
-        ids: &mut [u16],
-        scratch: &mut Vec<u8>,
-        path_ok: Option<&[bool]>,
-        raws: &mut Vec<Raw>,
-        vetoes: &mut Vec<Veto>,
-        prio: u8,
-    ) {
+    /// Runs the collected rules (`pass.ids`) on one line.
+    fn scan_line(&self, pass: &mut LinePass<'_, '_>, line_start: usize, line_end: usize) {
+        let LinePass {
+            content,
+            path_ok,
+            ids,
+            scratch,
+            raws,
+            vetoes,
+            prio,
+        } = pass;
+        let (content, path_ok, prio) = (*content, *path_ok, *prio);
         scratch.clear();
         scratch.extend(
             content[line_start..line_end]

@@ -182,6 +182,9 @@ impl KeywordDfa {
     /// Like [`Self::find`] for the keywords ending in `hay[from..to]` (their
     /// start may be before `from`); positions are offsets in `hay`. Lets a
     /// caller walk a large buffer window by window with bounded memory.
+    // Not inlined: the hot loop's code stays the same whatever its caller
+    // (called once per window).
+    #[inline(never)]
     pub(crate) fn find_at(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<(usize, u32)>) {
         let w = from.saturating_sub(self.max_len.saturating_sub(1));
         let n0 = out.len();
