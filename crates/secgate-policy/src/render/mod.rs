@@ -339,7 +339,9 @@ pub(crate) fn order_key(f: &Finding) -> OrderKey {
 }
 
 /// Compares two findings as their [`order_key`]s compare, without building
-/// the keys unless the cheap fields tie.
+/// the keys unless the cheap fields tie (the reference that
+/// [`in_output_order`] is tested against).
+#[cfg(test)]
 pub(crate) fn order_cmp(a: &Finding, b: &Finding) -> Ordering {
     b.severity
         .cmp(&a.severity)
@@ -359,15 +361,59 @@ pub(crate) fn sort_findings<T>(
     finding: impl Fn(&T) -> &Finding,
     rank: impl Fn(&T) -> u8,
 ) {
-    let in_order = items.is_sorted_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| order_cmp(finding(a), finding(b)))
-            .is_le()
-    });
-    if !in_order {
+    if !in_output_order(items, &finding, &rank) {
         items.sort_by_cached_key(|t| (rank(t), order_key(finding(t))));
     }
+}
+
+/// Whether `items` are in output order: each adjacent pair compares as
+/// `(rank, order_cmp)` does, with each item's cheap key (rank, severity,
+/// rule) worked out once and its place (a formatted string) only when its
+/// key ties with a neighbour's, at most once, into reused buffers. Every
+/// renderer checks the verdict it is given, so this runs once per output.
+fn in_output_order<T>(
+    items: &[T],
+    finding: &impl Fn(&T) -> &Finding,
+    rank: &impl Fn(&T) -> u8,
+) -> bool {
+    use std::cmp::Reverse;
+    let mut prev: Option<(u8, Reverse<Severity>, Cow<'_, str>)> = None;
+    // The previous item's place, when it was needed (`prev_place_set`).
+    let (mut prev_place, mut place) = (String::new(), String::new());
+    let mut prev_place_set = false;
+    for (i, t) in items.iter().enumerate() {
+        let f = finding(t);
+        let key = (rank(t), Reverse(f.severity), rule_key_cow(f));
+        let mut place_set = false;
+        if let Some(p) = &prev {
+            match p.cmp(&key) {
+                Ordering::Less => {}
+                Ordering::Greater => return false,
+                Ordering::Equal => {
+                    let pf = finding(&items[i - 1]);
+                    if !prev_place_set {
+                        prev_place.clear();
+                        push_stable_place(&mut prev_place, pf);
+                    }
+                    place.clear();
+                    push_stable_place(&mut place, f);
+                    place_set = true;
+                    let order = prev_place
+                        .cmp(&place)
+                        .then_with(|| pf.fingerprint.cmp(&f.fingerprint))
+                        .then_with(|| pf.location.line().cmp(&f.location.line()))
+                        .then_with(|| pf.scanner.id.cmp(&f.scanner.id));
+                    if order == Ordering::Greater {
+                        return false;
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut prev_place, &mut place);
+        prev_place_set = place_set;
+        prev = Some(key);
+    }
+    true
 }
 
 /// The rank of an optional outcome, for [`sort_findings`] (none: 0).
@@ -496,6 +542,55 @@ mod tests {
             s in "[ a-z\t\n\r\u{0}\u{1b}\u{7f}\u{a0}\u{2028}é&<>]{0,24}"
         ) {
             prop_assert_eq!(one_line(&s), one_line_by_chars(&s));
+        }
+    }
+
+    /// A finding from small domains, so that keys tie often.
+    fn small_finding(sev: u8, rule: u8, file: u8, line: u8, fp: u8) -> Finding {
+        let sev = Severity::ALL[sev as usize % Severity::ALL.len()];
+        let mut f = Finding::new(
+            secgate_core::Scanner::named(if fp.is_multiple_of(2) {
+                "semgrep"
+            } else {
+                "gosec"
+            }),
+            Category::Sast,
+            sev,
+            "t".to_string(),
+            Location::Source {
+                file: format!("src/f{file}.py"),
+                start_line: Some(u32::from(line)),
+                end_line: None,
+                snippet: None,
+            },
+        );
+        f.rule_id = Some(format!(" r{rule} "));
+        f.fingerprint = Fingerprint([fp; 32]);
+        f
+    }
+
+    proptest! {
+        /// The one-pass check agrees with comparing each pair in full, on
+        /// lists in and out of order.
+        #[test]
+        fn in_output_order_agrees_with_pairwise_order_cmp(
+            raw in proptest::collection::vec((0u8..4, 0u8..3, 0u8..3, 0u8..3, 0u8..3, 0u8..2), 0..12),
+            sort_first in any::<bool>(),
+        ) {
+            let mut items: Vec<(Finding, u8)> = raw
+                .iter()
+                .map(|&(s, r, f, l, p, rank)| (small_finding(s, r, f, l, p), rank))
+                .collect();
+            if sort_first {
+                items.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| order_cmp(&a.0, &b.0)));
+            }
+            let naive = items.is_sorted_by(|a, b| {
+                a.1.cmp(&b.1).then_with(|| order_cmp(&a.0, &b.0)).is_le()
+            });
+            prop_assert_eq!(in_output_order(&items, &|x: &(Finding, u8)| &x.0, &|x: &(Finding, u8)| x.1), naive);
+            if sort_first {
+                prop_assert!(naive);
+            }
         }
     }
 
