@@ -591,13 +591,14 @@ impl Finding {
     /// Whether any identifier, the rule id or the fingerprint matches policy text
     /// such as `CVE-2021-44228`, `CWE-79`, `semgrep_id:x` or a rule id.
     pub fn matches_id(&self, pattern: &str) -> bool {
-        let p = pattern.trim();
-        // Parsed once here, not once per identifier (`Identifier::matches_text`).
-        let typed = p
-            .parse::<Identifier>()
-            .ok()
-            .filter(|t| !matches!(t, Identifier::Other { .. }));
-        let hit = match &typed {
+        self.matches_id_pattern(&IdPattern::new(pattern))
+    }
+
+    /// [`Finding::matches_id`] with the pattern parsed once beforehand (a
+    /// policy checks the same exception against many findings).
+    pub fn matches_id_pattern(&self, pattern: &IdPattern) -> bool {
+        let p = pattern.text.as_str();
+        let hit = match &pattern.typed {
             Some(t) => self.identifiers.iter().any(|i| i == t),
             None => self.identifiers.iter().any(|i| i.matches_other_text(p)),
         };
@@ -610,6 +611,41 @@ impl Finding {
             }
         }
         false
+    }
+}
+
+/// Policy text naming an identifier or a rule (`CVE-2021-44228`, `CWE-79`,
+/// `semgrep_id:x`, a rule id), parsed once for [`Finding::matches_id_pattern`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdPattern {
+    /// The text, trimmed.
+    text: String,
+    /// The typed identifier it names, if it names one (not `Other`).
+    typed: Option<Identifier>,
+}
+
+impl IdPattern {
+    /// Parses policy text.
+    pub fn new(pattern: &str) -> IdPattern {
+        let text = pattern.trim();
+        let typed = text
+            .parse::<Identifier>()
+            .ok()
+            .filter(|t| !matches!(t, Identifier::Other { .. }));
+        IdPattern {
+            text: text.to_string(),
+            typed,
+        }
+    }
+
+    /// The text, trimmed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The typed identifier it names (CVE, CWE, GHSA, ...), if any.
+    pub fn typed(&self) -> Option<&Identifier> {
+        self.typed.as_ref()
     }
 }
 

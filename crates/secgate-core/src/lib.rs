@@ -35,7 +35,7 @@ pub mod identifier;
 pub mod report;
 pub mod severity;
 
-pub use finding::{Category, Finding, Fix, FixStatus, Link, Location, Package, Scanner};
+pub use finding::{Category, Finding, Fix, FixStatus, IdPattern, Link, Location, Package, Scanner};
 pub use fingerprint::Fingerprint;
 pub use identifier::{Identifier, IdentifierError};
 pub use report::{count_by_severity, Format, Report, ScanStatus};

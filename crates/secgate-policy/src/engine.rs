@@ -216,22 +216,50 @@ fn pattern_keys(pattern: &str) -> Vec<String> {
     keys
 }
 
-fn finding_keys(f: &Finding) -> Vec<String> {
-    let mut keys = Vec::with_capacity(f.identifiers.len() * 2 + 1);
+/// Calls `visit` with each index key of a finding (see [`pattern_keys`]),
+/// each written into `key` (reused: no allocation per key).
+fn for_each_finding_key(f: &Finding, key: &mut String, mut visit: impl FnMut(&str)) {
+    use std::fmt::Write;
+    let push_lower = |key: &mut String, s: &str| {
+        key.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+    };
     if let Some(r) = &f.rule_id {
-        keys.push(format!("rule:{}", r.trim().to_ascii_lowercase()));
+        key.clear();
+        key.push_str("rule:");
+        push_lower(key, r.trim());
+        visit(key);
     }
     for id in &f.identifiers {
         match id {
             Identifier::Other { scheme, value } => {
-                let v = value.to_ascii_lowercase();
-                keys.push(format!("other:{}:{v}", scheme.to_ascii_lowercase()));
-                keys.push(format!("other:{v}"));
+                key.clear();
+                key.push_str("other:");
+                push_lower(key, scheme);
+                key.push(':');
+                push_lower(key, value);
+                visit(key);
+                key.clear();
+                key.push_str("other:");
+                push_lower(key, value);
+                visit(key);
             }
-            typed => keys.push(format!("typed:{typed}")),
+            typed => {
+                key.clear();
+                key.push_str("typed:");
+                // As `Display` writes them; the common kinds without `fmt`.
+                match typed {
+                    Identifier::Cve(s) | Identifier::Ghsa(s) => key.push_str(s),
+                    Identifier::Cwe(n) => {
+                        let _ = write!(key, "CWE-{n}");
+                    }
+                    other => {
+                        let _ = write!(key, "{other}");
+                    }
+                }
+                visit(key);
+            }
         }
     }
-    keys
 }
 
 impl<'p> Index<'p> {
@@ -255,14 +283,14 @@ impl<'p> Index<'p> {
     }
 
     /// Indices of the exceptions that match the finding, ascending, expired or not.
-    fn candidates(&self, f: &Finding) -> Vec<usize> {
+    fn candidates(&self, f: &Finding, key: &mut String) -> Vec<usize> {
         let mut out = Vec::new();
         if !self.by_key.is_empty() {
-            for k in finding_keys(f) {
-                if let Some(v) = self.by_key.get(&k) {
+            for_each_finding_key(f, key, |k| {
+                if let Some(v) = self.by_key.get(k) {
                     out.extend_from_slice(v);
                 }
-            }
+            });
         }
         let mut fpk = [0u8; 6];
         fpk.copy_from_slice(&f.fingerprint.0[..6]);
@@ -279,12 +307,17 @@ impl<'p> Index<'p> {
 /// Whether an exception's matchers all match a finding (expiry aside).
 pub fn matches(e: &Exception, f: &Finding) -> bool {
     if let Some(id) = &e.id {
-        if !f.matches_id(id) {
+        // The pattern parsed with the policy, unless `id` was changed since.
+        let hit = match &e.id_pattern {
+            Some((from, p)) if from == id => f.matches_id_pattern(p),
+            _ => f.matches_id(id),
+        };
+        if !hit {
             return false;
         }
     }
     if let Some(fp) = &e.fingerprint {
-        if !f.fingerprint.to_hex().starts_with(fp.as_str()) {
+        if !hex_starts_with(&f.fingerprint, fp) {
             return false;
         }
     }
@@ -321,6 +354,27 @@ pub fn matches(e: &Exception, f: &Finding) -> bool {
     true
 }
 
+/// Whether the fingerprint's hex form (lowercase, as [`Fingerprint::to_hex`]
+/// writes it) starts with `prefix`, without writing it.
+fn hex_starts_with(fp: &secgate_core::Fingerprint, prefix: &str) -> bool {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    prefix.len() <= 64
+        && prefix.bytes().enumerate().all(|(i, c)| {
+            let b = fp.0[i / 2];
+            let nibble = if i % 2 == 0 { b >> 4 } else { b & 15 };
+            HEX[nibble as usize] == c
+        })
+}
+
+/// `str::trim`, answered without decoding when the text starts and ends
+/// with printable ASCII (as policy values do).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 fn strip_purl_extras(p: &str) -> &str {
     let end = p.find(['?', '#']).unwrap_or(p.len());
     &p[..end]
@@ -331,15 +385,17 @@ fn package_matches(want: &str, pkg: &secgate_core::Package) -> bool {
         let Some(purl) = pkg.purl.as_deref() else {
             return false;
         };
-        let have = strip_purl_extras(purl).to_ascii_lowercase();
-        let want = strip_purl_extras(want).to_ascii_lowercase();
+        let have = strip_purl_extras(purl);
+        let want = strip_purl_extras(want);
         if want.contains('@') {
-            have == want
+            have.eq_ignore_ascii_case(want)
         } else {
-            have.split('@').next() == Some(want.as_str())
+            have.split('@')
+                .next()
+                .is_some_and(|h| h.eq_ignore_ascii_case(want))
         }
     } else {
-        pkg.name.eq_ignore_ascii_case(want.trim())
+        pkg.name.eq_ignore_ascii_case(trim(want))
     }
 }
 
@@ -493,6 +549,8 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     // severity only, and so does the text of the severity outcome: each
     // combination is worked out once (a report has a handful), not per finding.
     let mut rules_for: Vec<RulesFor<'_>> = Vec::new();
+    let mut exempt_words: Vec<Option<(String, String)>> = vec![None; n_ex];
+    let mut key = String::new();
     for (ri, report) in reports.iter().enumerate() {
         for (fi, f) in report.findings.iter().enumerate() {
             let ei = match rules_for.iter().position(|m| m.applies_to(f)) {
@@ -505,7 +563,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             let eff = &rules_for[ei].eff;
             let mut outcome: Option<Outcome> = None;
             let cands = if n_ex > 0 {
-                index.candidates(f)
+                index.candidates(f, &mut key)
             } else {
                 Vec::new()
             };
@@ -516,10 +574,14 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                 }
                 used[i] += 1;
                 if outcome.is_none() {
-                    let e = &policy.exceptions[i];
+                    // Each exception's words, written once and copied.
+                    let (exception, reason) = exempt_words[i].get_or_insert_with(|| {
+                        let e = &policy.exceptions[i];
+                        (e.label(), e.reason_text())
+                    });
                     outcome = Some(Outcome::Exempted {
-                        exception: e.label(),
-                        reason: e.reason_text(),
+                        exception: exception.clone(),
+                        reason: reason.clone(),
                     });
                 }
             }
@@ -747,4 +809,59 @@ pub fn failing_by_severity(v: &Verdict) -> BTreeMap<Severity, usize> {
         *m.entry(j.finding.severity).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secgate_core::Fingerprint;
+
+    #[test]
+    fn hex_prefix_is_to_hex_starts_with() {
+        let fp = Fingerprint(std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0xa5));
+        let hex = fp.to_hex();
+        for len in 0..=64 {
+            assert!(hex_starts_with(&fp, &hex[..len]), "{len}");
+            if len > 0 {
+                let mut wrong = hex[..len].to_string();
+                let last = wrong.pop().unwrap();
+                wrong.push(if last == '0' { '1' } else { '0' });
+                assert!(!hex_starts_with(&fp, &wrong), "{wrong}");
+                // Upper case is not what `to_hex` writes.
+                let upper = hex[..len].to_ascii_uppercase();
+                assert_eq!(
+                    hex_starts_with(&fp, &upper),
+                    hex.starts_with(&upper),
+                    "{upper}"
+                );
+            }
+        }
+        assert!(!hex_starts_with(&fp, &format!("{hex}0")));
+    }
+
+    #[test]
+    fn finding_keys_are_the_patterns_keys() {
+        let mut f = Finding::new(
+            Scanner::named("semgrep"),
+            Category::Sast,
+            Severity::High,
+            "t".to_string(),
+            secgate_core::Location::None,
+        );
+        f.rule_id = Some(" Python.Lang.Eval ".into());
+        f.add_identifier(Identifier::from_scheme("cve", "cve-2021-44228"));
+        f.add_identifier(Identifier::from_scheme("Semgrep_ID", "Python.Lang.EVAL"));
+        let mut keys = Vec::new();
+        for_each_finding_key(&f, &mut String::new(), |k| keys.push(k.to_string()));
+        for pattern in [
+            "python.lang.eval",
+            "CVE-2021-44228",
+            "semgrep_id:python.lang.eval",
+        ] {
+            assert!(
+                pattern_keys(pattern).iter().any(|k| keys.contains(k)),
+                "{pattern}: {keys:?}"
+            );
+        }
+    }
 }

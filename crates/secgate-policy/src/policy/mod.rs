@@ -158,6 +158,9 @@ pub struct Exception {
     pub(crate) path_globs: Vec<GlobMatcher>,
     #[serde(skip)]
     pub(crate) image_glob: Option<GlobMatcher>,
+    /// `id` as it was parsed, and parsed (once, with the policy).
+    #[serde(skip)]
+    pub(crate) id_pattern: Option<(String, secgate_core::IdPattern)>,
 }
 
 fn ser_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {

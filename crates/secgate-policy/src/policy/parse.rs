@@ -9,7 +9,7 @@ use super::{
 };
 use globset::{GlobBuilder, GlobMatcher};
 use miette::NamedSource;
-use secgate_core::{Category, Confidence, Fingerprint, Severity};
+use secgate_core::{Category, Confidence, Fingerprint, IdPattern, Severity};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -507,6 +507,7 @@ impl Ctx {
             line: n.pos.line,
             path_globs: Vec::new(),
             image_glob: None,
+            id_pattern: None,
         };
         for (key, _k, v) in &entries {
             let w = format!("{what}.{key}");
@@ -603,6 +604,10 @@ impl Ctx {
         if self.error_count() > errors_before {
             return None;
         }
+        ex.id_pattern = ex.id.clone().map(|id| {
+            let p = IdPattern::new(&id);
+            (id, p)
+        });
         Some(ex)
     }
 
