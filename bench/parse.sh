@@ -24,12 +24,13 @@ jq_runs=${JQ_RUNS:-$(( runs < 3 ? runs : 3 ))}
 # the three commands are interleaved run by run: each round runs each once,
 # and each command's best round (wall time, and the peak RSS of that run) is
 # kept. jq is slow: it runs in the first JQ_RUNS rounds only.
-declare -A best rss
+declare -A best rss all
 run1() { # name command...
   local name=$1; shift
   /usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || true
   local t m
   read -r t m < <(tail -n 1 "$out/time.txt")
+  all[$name]="${all[$name]:-} $t"
   if [ -z "${best[$name]:-}" ] || awk "BEGIN{exit !($t < ${best[$name]})}"; then best[$name]=$t; rss[$name]=$m; fi
 }
 for i in $(seq "$runs"); do
@@ -51,3 +52,8 @@ target/release/examples/json_floor "$file" | sed 's/^/in-process IgnoredAny: /' 
 target/release/examples/json_floor --parse "$file" | sed 's/^/in-process secgate_reports::parse: /' | tee -a "$out/parse.txt"
 awk -v c="$tc" -v f="$tf" -v j="$tj" -v m="$mc" -v s="$size" 'BEGIN{
   printf "check / floor = %.2fx (target <= 2x); jq / check = %.1fx (target >= 10x); peak RSS / file = %.2fx (target < 3x)\n", c/f, j/c, m*1024/s }' | tee -a "$out/parse.txt"
+# The medians too: on this VM a round can be twice as slow as the best one.
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+mc_=$(echo "${all[check]}" | median); mf_=$(echo "${all[floor]}" | median); mj_=$(echo "${all[jq]}" | median)
+awk -v c="$mc_" -v f="$mf_" -v j="$mj_" 'BEGIN{
+  printf "medians: check %.3f s, floor %.3f s, jq %.3f s; check / floor = %.2fx; jq / check = %.1fx\n", c, f, j, c/f, j/c }' | tee -a "$out/parse.txt"

@@ -49,7 +49,7 @@ text_bytes=$(python3 -c 'import json; print(json.load(open("/tmp/secgate-bench.j
 echo "load before the timed runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== full tree, one core (taskset -c 0) =="
-hyperfine -i --warmup 1 --min-runs 3 -N \
+hyperfine -i --warmup 1 --runs "${RUNS:-10}" -N \
   -n secgate-secrets-dir "taskset -c 0 $bin dir --no-ignore $tree --format json -o /dev/null" \
   -n ripgrep-1-token "taskset -c 0 rg -j1 -uuu -c ghp_[A-Za-z0-9]{36} $tree" \
   --export-json /tmp/secgate-bench-full.json
