@@ -633,15 +633,18 @@ impl Engine {
     }
 
     /// Whether a candidate is one of this tool's own fingerprints, not a
-    /// secret: a rule id of this engine, `:` and 16 lower-case hex digits, as
-    /// the ignore file, the baseline and every report write them
+    /// secret: a rule id of this engine, `:` and 16 lower-case hex digits
+    /// ([`crate::FINGERPRINT_HEX_DIGITS`]: the shape
+    /// [`crate::ignore::is_fingerprint`] accepts, in the case `Hit`s are
+    /// written with), as the ignore file, the baseline and every report write
+    /// them
     /// (`"fingerprint": "stripe-secret-key:ac63df81395d2bd8"` reads to the
     /// generic rule as the key `secret-key` and a 16-digit hex value, about
     /// one random fingerprint in 25 passing its filters, and
     /// `vonage-api-secret:...` to the Vonage rule). `before` is the text of
     /// the line before the candidate.
     fn is_own_fingerprint(&self, before: &[u8], secret: &[u8]) -> bool {
-        if secret.len() != 16
+        if secret.len() != crate::FINGERPRINT_HEX_DIGITS
             || !secret
                 .iter()
                 .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))

@@ -50,7 +50,7 @@ pub fn is_fingerprint(s: &str) -> bool {
                 && rule
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-                && hash.len() == 16
+                && hash.len() == crate::FINGERPRINT_HEX_DIGITS
                 && hash.bytes().all(|b| b.is_ascii_hexdigit())
         }
         None => false,

@@ -32,6 +32,9 @@ pub mod git;
 pub mod ignore;
 pub mod output;
 mod prefilter;
+
+/// Hex digits of the secret's SHA-256 in a fingerprint (`<rule-id>:<digits>`).
+pub(crate) const FINGERPRINT_HEX_DIGITS: usize = 16;
 pub mod rules;
 pub mod walk;
 
@@ -80,7 +83,7 @@ impl Hit {
         secret: &[u8],
     ) -> Hit {
         let secret_sha256 = engine::sha256_hex(secret);
-        let fingerprint = format!("{}:{}", rule.id, &secret_sha256[..16]);
+        let fingerprint = format!("{}:{}", rule.id, &secret_sha256[..FINGERPRINT_HEX_DIGITS]);
         let redacted = match rule.prefix.as_deref() {
             Some(p)
                 if !p.is_empty()
