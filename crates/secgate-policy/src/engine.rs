@@ -774,7 +774,7 @@ where
 /// once, keys and indices are sorted, and each finding then moves once, out of
 /// its report into the verdict (a finding is ~500 bytes).
 fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)>) -> Vec<Judged> {
-    use crate::render::{outcome_rank, rule_key_cow, stable_place};
+    use crate::render::{outcome_rank, rule_key_cow, stable_place, tie_cmp};
     use std::cmp::Reverse;
     use std::sync::OnceLock;
     let finding = |k: usize| {
@@ -807,12 +807,7 @@ fn in_output_order(mut reports: Vec<Report>, judged: Vec<(usize, usize, Outcome)
     // unstable sort is exact.
     let cmp = |a: &Keyed<'_>, b: &Keyed<'_>| {
         (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)).then_with(|| {
-            let (x, y) = (finding(a.3), finding(b.3));
-            place(a.3)
-                .cmp(place(b.3))
-                .then_with(|| x.fingerprint.cmp(&y.fingerprint))
-                .then_with(|| x.location.line().cmp(&y.location.line()))
-                .then_with(|| x.scanner.id.cmp(&y.scanner.id))
+            tie_cmp(finding(a.3), place(a.3), finding(b.3), place(b.3))
                 .then_with(|| {
                     reports[judged[a.3].0]
                         .source

@@ -338,6 +338,17 @@ pub(crate) fn order_key(f: &Finding) -> OrderKey {
     )
 }
 
+/// Orders two findings whose severity and rule tie, given their places
+/// ([`stable_place`]): the rest of [`order_key`] (place, fingerprint, line,
+/// scanner). The verdict's sort and the renderers' in-order check share it.
+pub(crate) fn tie_cmp(a: &Finding, a_place: &str, b: &Finding, b_place: &str) -> Ordering {
+    a_place
+        .cmp(b_place)
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        .then_with(|| a.location.line().cmp(&b.location.line()))
+        .then_with(|| a.scanner.id.cmp(&b.scanner.id))
+}
+
 /// Compares two findings as their [`order_key`]s compare, without building
 /// the keys unless the cheap fields tie (the reference that
 /// [`in_output_order`] is tested against).
@@ -398,12 +409,7 @@ fn in_output_order<T>(
                     place.clear();
                     push_stable_place(&mut place, f);
                     place_set = true;
-                    let order = prev_place
-                        .cmp(&place)
-                        .then_with(|| pf.fingerprint.cmp(&f.fingerprint))
-                        .then_with(|| pf.location.line().cmp(&f.location.line()))
-                        .then_with(|| pf.scanner.id.cmp(&f.scanner.id));
-                    if order == Ordering::Greater {
+                    if tie_cmp(pf, &prev_place, f, &place) == Ordering::Greater {
                         return false;
                     }
                 }
