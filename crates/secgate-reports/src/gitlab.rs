@@ -790,6 +790,8 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn blank_is_trim_empty() {
         for v in [
@@ -804,11 +806,9 @@ mod tests {
             "é",
             "\u{feff}",
         ] {
-            assert_eq!(super::blank(v), v.trim().is_empty(), "{v:?}");
+            assert_eq!(blank(v), v.trim().is_empty(), "{v:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn advice_parsing() {
