@@ -206,47 +206,48 @@ impl KeywordDfa {
         if hay.len() < INTERLEAVE_MIN {
             self.walk(table, hay, 0, 0, out);
         } else {
-            self.find_interleaved::<T, STREAMS>(table, hay, out);
+            self.find_interleaved(table, hay, out);
         }
     }
 
-    /// `N` streams in lock step over `N` equal segments, each started from
+    /// Four streams in lock step over four equal segments, each started from
     /// the state the bytes just before its segment lead to (a keyword ending
     /// in a segment starts at most `max_len - 1` bytes before it).
-    fn find_interleaved<T: Cell, const N: usize>(
-        &self,
-        table: &[T],
-        hay: &[u8],
-        out: &mut Vec<(usize, u32)>,
-    ) {
-        let seg = hay.len() / N;
-        let mut st = [0u32; N];
-        for (k, s) in st.iter_mut().enumerate().skip(1) {
+    ///
+    /// Written out for four (not generic over an array of states): an array of
+    /// states had its address taken for the match path, so the compiler kept
+    /// it on the stack and every step went through a store and a reload,
+    /// which lengthened each stream's chain of dependent loads.
+    fn find_interleaved<T: Cell>(&self, table: &[T], hay: &[u8], out: &mut Vec<(usize, u32)>) {
+        const _: () = assert!(STREAMS == 4);
+        let seg = hay.len() / STREAMS;
+        let warm = |k: usize| {
             let start = k * seg;
             let from = start.saturating_sub(self.max_len.saturating_sub(1));
-            *s = self.quiet(table, &hay[from..start]);
-        }
-        let mut outs: [Vec<(usize, u32)>; N] = std::array::from_fn(|_| Vec::new());
+            self.quiet(table, &hay[from..start])
+        };
+        let (mut s0, mut s1, mut s2, mut s3) = (0u32, warm(1), warm(2), warm(3));
+        let (h0, rest) = hay.split_at(seg);
+        let (h1, rest) = rest.split_at(seg);
+        let (h2, rest) = rest.split_at(seg);
+        let h3 = &rest[..seg];
+        let mut outs: [Vec<(usize, u32)>; STREAMS] = std::array::from_fn(|_| Vec::new());
         let mm = self.match_min;
-        for i in 0..seg {
-            let mut any = false;
-            for (k, s) in st.iter_mut().enumerate() {
-                // SAFETY: k < N and i < seg, so k * seg + i < N * seg <= hay.len().
-                let b = unsafe { *hay.get_unchecked(k * seg + i) };
-                *s = step(table, &self.classes, *s, b);
-                any |= *s >= mm;
-            }
-            if any {
-                // By value: the states never have their address taken, so
-                // they stay in registers.
-                record(&mut outs, mm, seg, i, st);
+        let classes = &self.classes;
+        for (i, (((&b0, &b1), &b2), &b3)) in h0.iter().zip(h1).zip(h2).zip(h3).enumerate() {
+            s0 = step(table, classes, s0, b0);
+            s1 = step(table, classes, s1, b1);
+            s2 = step(table, classes, s2, b2);
+            s3 = step(table, classes, s3, b3);
+            if (s0 >= mm) | (s1 >= mm) | (s2 >= mm) | (s3 >= mm) {
+                record(&mut outs, mm, seg, i, [s0, s1, s2, s3]);
             }
         }
         for o in &outs {
             out.extend_from_slice(o);
         }
         // The remainder after the last segment.
-        self.walk(table, &hay[N * seg..], N * seg, st[N - 1], out);
+        self.walk(table, &hay[STREAMS * seg..], STREAMS * seg, s3, out);
     }
 
     /// One stream from `state`; positions reported relative to `base`.
