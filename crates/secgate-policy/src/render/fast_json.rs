@@ -25,9 +25,28 @@ pub(crate) fn write_item<W: Write + ?Sized, T: Serialize + ?Sized>(
     }
 }
 
-/// Whether any of the eight bytes of `x` is a control character, `"` or `\`.
-#[inline]
-fn needs_escape(x: u64) -> bool {
+/// Whether byte `c` must be escaped in a JSON string: a control character,
+/// `"` or `\\`.
+#[inline(always)]
+fn must_escape(c: u8) -> bool {
+    (c < 0x20) | (c == b'"') | (c == b'\\')
+}
+
+/// Whether any of sixteen bytes must be escaped; written without early exit
+/// so the compiler turns it into a few vector compares.
+#[inline(always)]
+fn chunk_escapes(c: &[u8; 16]) -> bool {
+    let mut any = false;
+    for &x in c {
+        any |= must_escape(x);
+    }
+    any
+}
+
+/// Whether any of the eight bytes of `x` must be escaped (SWAR: each test
+/// leaves a byte's high bit set where it holds).
+#[inline(always)]
+fn word_escapes(x: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte below 0x20: (b - 0x20) borrows into its high bit, unless b >= 0x80.
@@ -39,34 +58,52 @@ fn needs_escape(x: u64) -> bool {
     (lt | quote | slash) & HIGH != 0
 }
 
-/// Whether any byte of `b` needs escaping (checked eight at a time; the
-/// tail padded with a byte that does not).
+/// Whether any byte of `b` must be escaped. Long strings go sixteen bytes at
+/// a time, the tail as the last sixteen bytes (overlapping: checking a byte
+/// twice is harmless). Short strings, most of them keys and enum values,
+/// are checked as one or two overlapping words, not byte by byte.
 #[inline]
 fn any_escape(b: &[u8]) -> bool {
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(c);
-        if needs_escape(u64::from_le_bytes(word)) {
-            return true;
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes"));
+    match n {
+        0 => false,
+        1..=3 => b.iter().fold(false, |a, &x| a | must_escape(x)),
+        4..=7 => word_escapes(u64::from(half(0)) | u64::from(half(n - 4)) << 32),
+        8..=16 => word_escapes(word(0)) | word_escapes(word(n - 8)),
+        _ => {
+            let mut chunks = b.chunks_exact(16);
+            for c in &mut chunks {
+                if chunk_escapes(c.try_into().expect("sixteen bytes")) {
+                    return true;
+                }
+            }
+            !chunks.remainder().is_empty()
+                && chunk_escapes(b[n - 16..].try_into().expect("sixteen bytes"))
         }
     }
-    let rest = chunks.remainder();
-    let mut word = [b'a'; 8];
-    word[..rest.len()].copy_from_slice(rest);
-    needs_escape(u64::from_le_bytes(word))
 }
 
 /// Appends `s` as a JSON string (quotes included), escaped as `serde_json` does.
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
+    if any_escape(b) {
+        return push_escaped(out, b);
+    }
     out.reserve(b.len() + 2);
     out.push(b'"');
-    if !any_escape(b) {
-        out.extend_from_slice(b);
-        out.push(b'"');
-        return;
-    }
+    out.extend_from_slice(b);
+    out.push(b'"');
+}
+
+/// [`push_str`] for text that needs escaping: out of line, so the common
+/// path keeps a small stack frame.
+#[cold]
+#[inline(never)]
+fn push_escaped(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() + 2);
+    out.push(b'"');
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {
@@ -633,22 +670,23 @@ mod tests {
         }
     }
 
+    /// Every byte at every position of strings of every length up to 40
+    /// (short, whole chunks, and overlapping tails).
     #[test]
-    fn word_check_is_exact() {
+    fn escape_check_is_exact() {
         for byte in 0..=255u8 {
             let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
-            for pos in 0..8 {
-                for fill in [b'a', 0x7f, 0xff, b' '] {
-                    let mut w = [fill; 8];
-                    w[pos] = byte;
-                    assert_eq!(
-                        needs_escape(u64::from_le_bytes(w)),
-                        expected,
-                        "{byte:#x} at {pos}"
-                    );
+            for len in 1..=40 {
+                for pos in 0..len {
+                    for fill in [b'a', 0x7f, 0xff, b' '] {
+                        let mut s = vec![fill; len];
+                        s[pos] = byte;
+                        assert_eq!(any_escape(&s), expected, "{byte:#x} at {pos} of {len}");
+                    }
                 }
             }
         }
+        assert!(!any_escape(b""));
     }
 
     #[derive(Serialize)]
