@@ -339,3 +339,48 @@ fn a_buffer_of_keyword_hits_is_scanned() {
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!((hits[0].rule_id.as_str(), hits[0].line), ("github-pat", 3));
 }
+
+/// The JWT rule once bounded its segments (1,000 / 4,000 / 1,000 characters):
+/// an identity token with many group claims was missed, and the bounded
+/// repetitions made the rule the costliest to compile (~7 ms in every
+/// process that met `eyJ`). The segments are now unbounded.
+#[test]
+fn jwt_with_a_payload_over_four_thousand_characters_is_found() {
+    let header = base64(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let header = header
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    let groups: Vec<String> = (0..400).map(|i| format!("\"group-{i:04}\"")).collect();
+    let payload = base64(format!(r#"{{"sub":"u1","groups":[{}]}}"#, groups.join(",")).as_bytes());
+    let payload = payload
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    assert!(payload.len() > 4000, "{}", payload.len());
+    let signature = "Sig_".repeat(86);
+    let token = format!("{header}.{payload}.{signature}");
+    let text = format!("Authorization: Bearer {token}\n");
+    let hits = Engine::builtin().scan("req.http", text.as_bytes());
+    assert_eq!(
+        hits.iter().map(|h| h.rule_id.as_str()).collect::<Vec<_>>(),
+        ["jwt"]
+    );
+}
+
+/// Likewise a PGP private key block of more than 2,000 lines (the rule's old
+/// bound on its lines).
+#[test]
+fn pgp_private_key_block_over_two_thousand_lines_is_found() {
+    let body: String = (0..2100)
+        .map(|i| format!("{}\n", "QUJD".repeat(16) + &format!("{i:04}")))
+        .collect();
+    let text = format!(
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
+    );
+    let hits = Engine::builtin().scan("key.asc", text.as_bytes());
+    assert_eq!(
+        hits.iter().map(|h| h.rule_id.as_str()).collect::<Vec<_>>(),
+        ["private-key-pgp"]
+    );
+}

@@ -587,7 +587,7 @@ pub static BUILTIN: &[RuleDef] = &[
         id: "private-key-pgp",
         description: "PGP private key block",
         keywords: &["begin pgp private key block"],
-        regex: "(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\\\[rn]|[\\r\\n])+(?:[A-Za-z0-9+/=: ,\\-]*(?:\\\\[rn]|[\\r\\n])+){2,2000}?-----END PGP PRIVATE KEY BLOCK-----)",
+        regex: "(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\\\[rn]|[\\r\\n])+(?:[A-Za-z0-9+/=: ,\\-]*(?:\\\\[rn]|[\\r\\n])+){2,}?-----END PGP PRIVATE KEY BLOCK-----)",
         kind: RuleKind::Multiline,
         prefix: Some("-----BEGIN PGP PRIVATE KEY BLOCK-----"),
         tp: &["{pem:PGP PRIVATE KEY BLOCK}"],
@@ -608,7 +608,7 @@ pub static BUILTIN: &[RuleDef] = &[
     raw!("age-secret-key", "age encryption secret key", ["age-secret-key-1"],
         "(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})", ["AGE-SECRET-KEY-1{bech:58}"], ["AGE-SECRET-KEY-1{bech:10}"], prefix: Some("AGE-SECRET-KEY-1")),
     raw!("jwt", "JSON Web Token", ["eyJ"],
-        "(?:\\A|[^A-Za-z0-9_\\-])(eyJ[A-Za-z0-9_\\-]{10,1000}\\.eyJ[A-Za-z0-9_\\-]{10,4000}\\.[A-Za-z0-9_\\-]{10,1000})(?:[^A-Za-z0-9_\\-]|\\z)",
+        "(?:\\A|[^A-Za-z0-9_\\-])(eyJ[A-Za-z0-9_\\-]{10,}\\.eyJ[A-Za-z0-9_\\-]{10,}\\.[A-Za-z0-9_\\-]{10,})(?:[^A-Za-z0-9_\\-]|\\z)",
         ["Authorization: Bearer {jwt}"], ["eyJhbGciOiJIUzI1NiJ9.{url:8}"], validator: Validator::Jwt, prefix: Some("eyJ")),
     // ---------------------------------------------------------------- connection strings and URLs
     raw!("postgres-url-password", "PostgreSQL connection URL with a password", ["postgres"],
