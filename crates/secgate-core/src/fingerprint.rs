@@ -186,8 +186,10 @@ pub fn normalize_image(image: &str) -> String {
 /// [`normalize_image`] as a slice of its input.
 fn normalized_image(image: &str) -> &str {
     let mut i = image.trim();
-    if let Some(pos) = i.find(" (") {
-        if i.ends_with(')') {
+    // The cheap test first: most names have no "(...)" suffix, and a
+    // substring search costs more to set up than it searches here.
+    if i.ends_with(')') {
+        if let Some(pos) = i.find(" (") {
             i = &i[..pos];
         }
     }
