@@ -289,9 +289,16 @@ fn rule<'a>(key: &'a str, f: &'a Finding, sev: Severity) -> Rule<'a> {
     for c in f.cwes() {
         tags.push(format!("external/cwe/cwe-{c}"));
     }
-    tags.dedup();
-    let mut seen = std::collections::HashSet::new();
-    tags.retain(|t| seen.insert(t.clone()));
+    // First occurrences kept, in order. A finding has a handful of tags: a
+    // linear scan, not a hash set of copies per rule.
+    let mut i = 0;
+    while i < tags.len() {
+        if tags[..i].contains(&tags[i]) {
+            tags.remove(i);
+        } else {
+            i += 1;
+        }
+    }
     Rule {
         default_configuration: Level { level: level(sev) },
         full_description: safe_description(f).map(|d| Text {
@@ -667,5 +674,39 @@ mod tests {
         assert!(is_absolute_uri("https://x"));
         assert!(!is_absolute_uri("alpine:3.10"));
         assert!(!is_absolute_uri("/x"));
+    }
+
+    /// Repeated CWEs (adjacent or not) give one tag each, first occurrences
+    /// in order.
+    #[test]
+    fn rule_tags_are_deduplicated_in_order() {
+        use secgate_core::{Category, Identifier, Location, Scanner};
+        let mut f = Finding::new(
+            Scanner::named("semgrep"),
+            Category::Sast,
+            Severity::High,
+            "t".to_string(),
+            Location::Source {
+                file: "a.py".into(),
+                start_line: Some(1),
+                end_line: None,
+                snippet: None,
+            },
+        );
+        f.identifiers = [79, 20, 79, 79, 22, 20]
+            .into_iter()
+            .map(Identifier::Cwe)
+            .collect();
+        let r = rule("r", &f, Severity::High);
+        assert_eq!(
+            r.properties.tags,
+            [
+                "security",
+                "sast",
+                "external/cwe/cwe-79",
+                "external/cwe/cwe-20",
+                "external/cwe/cwe-22"
+            ]
+        );
     }
 }
