@@ -103,36 +103,52 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
 const BUF: usize = 1 << 20;
 
 /// Creates `path` (and its parent directories) for writing.
-fn create(path: &Path) -> Result<BufWriter<File>, Fail> {
+fn create(path: &Path) -> Result<File, Fail> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| io_fail(format!("cannot create {}", parent.display()), e))?;
     }
-    let f =
-        File::create(path).map_err(|e| io_fail(format!("cannot write {}", path.display()), e))?;
-    Ok(BufWriter::with_capacity(BUF, f))
+    File::create(path).map_err(|e| io_fail(format!("cannot write {}", path.display()), e))
 }
 
-/// Writes one output to `path` (`None`: stdout) with `write`, which streams
-/// into a buffered writer; the file is flushed and its errors (a full disk)
-/// reported with the path.
+/// Who buffers an output's writes.
+#[derive(Clone, Copy)]
+enum Buffer {
+    /// We do ([`BUF`]): the writer makes many small writes.
+    Here,
+    /// The renderer does (the streaming writers keep their own buffer of the
+    /// same size): a second buffer would only copy every byte once more.
+    Renderer,
+}
+
+/// Writes one output to `path` (`None`: stdout) with `write`; the file is
+/// flushed and its errors (a full disk) reported with the path.
 fn emit_with(
     path: &Option<PathBuf>,
+    buffer: Buffer,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Fail> {
+    fn run<W: Write>(
+        w: W,
+        buffer: Buffer,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match buffer {
+            Buffer::Here => {
+                let mut w = BufWriter::with_capacity(BUF, w);
+                write(&mut w).and_then(|_| w.flush())
+            }
+            Buffer::Renderer => {
+                let mut w = w;
+                write(&mut w).and_then(|_| w.flush())
+            }
+        }
+    }
     match path {
-        Some(p) => {
-            let mut w = create(p)?;
-            write(&mut w)
-                .and_then(|_| w.flush())
-                .map_err(|e| io_fail(format!("cannot write {}", p.display()), e))
-        }
-        None => {
-            let mut w = BufWriter::with_capacity(BUF, std::io::stdout().lock());
-            write(&mut w)
-                .and_then(|_| w.flush())
-                .map_err(|e| io_fail("cannot write to stdout".into(), e))
-        }
+        Some(p) => run(create(p)?, buffer, write)
+            .map_err(|e| io_fail(format!("cannot write {}", p.display()), e)),
+        None => run(std::io::stdout().lock(), buffer, write)
+            .map_err(|e| io_fail("cannot write to stdout".into(), e)),
     }
 }
 
@@ -144,12 +160,12 @@ fn emit_json(
     value: impl FnOnce() -> serde_json::Value,
 ) -> Result<(), Fail> {
     if path.is_none() && std::io::stdout().is_terminal() {
-        return emit_with(path, |w| {
+        return emit_with(path, Buffer::Here, |w| {
             serde_json::to_writer_pretty(&mut *w, &value())?;
             w.write_all(b"\n")
         });
     }
-    emit_with(path, |w| {
+    emit_with(path, Buffer::Renderer, |w| {
         stream(&mut *w)?;
         w.write_all(b"\n")
     })
@@ -169,7 +185,9 @@ fn write_one(
             if s.path.is_some() {
                 o.color = false;
             }
-            emit_with(&s.path, |w| w.write_all(render::terminal(v, &o).as_bytes()))
+            emit_with(&s.path, Buffer::Here, |w| {
+                w.write_all(render::terminal(v, &o).as_bytes())
+            })
         }
         Kind::Json => emit_json(&s.path, |w| render::write_json(w, v), || render::json(v)),
         Kind::CodeQuality => emit_json(
@@ -178,9 +196,13 @@ fn write_one(
             || render::code_quality(v, project_dir),
         ),
         Kind::Sarif => emit_json(&s.path, |w| render::write_sarif(w, v), || render::sarif(v)),
-        Kind::Junit => emit_with(&s.path, |w| render::write_junit(w, v)),
-        Kind::Markdown => emit_with(&s.path, |w| w.write_all(render::markdown(v).as_bytes())),
-        Kind::Dotenv => emit_with(&s.path, |w| w.write_all(render::dotenv(v).as_bytes())),
+        Kind::Junit => emit_with(&s.path, Buffer::Renderer, |w| render::write_junit(w, v)),
+        Kind::Markdown => emit_with(&s.path, Buffer::Here, |w| {
+            w.write_all(render::markdown(v).as_bytes())
+        }),
+        Kind::Dotenv => emit_with(&s.path, Buffer::Here, |w| {
+            w.write_all(render::dotenv(v).as_bytes())
+        }),
         Kind::Gitlab => {
             let dir = s.path.clone().unwrap_or_else(|| PathBuf::from("."));
             render::write_gitlab_security_reports(v, now, &dir)
