@@ -30,7 +30,9 @@ use crate::baseline::Baseline;
 use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
-use secgate_core::{Category, Finding, Identifier, Report, ScanStatus, Scanner, Severity};
+use secgate_core::{
+    Category, Finding, IdPattern, Identifier, Report, ScanStatus, Scanner, Severity,
+};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
@@ -204,15 +206,12 @@ fn fp_prefix_key(hex: &str) -> Option<[u8; 6]> {
     Some(out)
 }
 
-fn pattern_keys(pattern: &str) -> Vec<String> {
-    let p = pattern.trim();
-    let lower = p.to_ascii_lowercase();
+fn pattern_keys(pattern: &IdPattern) -> Vec<String> {
+    let lower = pattern.text().to_ascii_lowercase();
     let mut keys = vec![format!("rule:{lower}")];
-    match p.parse::<Identifier>() {
-        Ok(typed) if !matches!(typed, Identifier::Other { .. }) => {
-            keys.push(format!("typed:{typed}"))
-        }
-        _ => keys.push(format!("other:{lower}")),
+    match pattern.typed() {
+        Some(typed) => keys.push(format!("typed:{typed}")),
+        None => keys.push(format!("other:{lower}")),
     }
     keys
 }
@@ -268,8 +267,8 @@ impl<'p> Index<'p> {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_fp: HashMap<[u8; 6], Vec<usize>> = HashMap::new();
         for (i, e) in exceptions.iter().enumerate() {
-            if let Some(id) = &e.id {
-                for k in pattern_keys(id) {
+            if let Some(id) = e.parsed_id() {
+                for k in pattern_keys(&id) {
                     by_key.entry(k).or_default().push(i);
                 }
             } else if let Some(key) = e.fingerprint.as_deref().and_then(fp_prefix_key) {
@@ -307,13 +306,8 @@ impl<'p> Index<'p> {
 
 /// Whether an exception's matchers all match a finding (expiry aside).
 pub fn matches(e: &Exception, f: &Finding) -> bool {
-    if let Some(id) = &e.id {
-        // The pattern parsed with the policy, unless `id` was changed since.
-        let hit = match &e.id_pattern {
-            Some((from, p)) if from == id => f.matches_id_pattern(p),
-            _ => f.matches_id(id),
-        };
-        if !hit {
+    if let Some(id) = e.parsed_id() {
+        if !f.matches_id_pattern(&id) {
             return false;
         }
     }
@@ -945,7 +939,9 @@ mod tests {
             "semgrep_id:python.lang.eval",
         ] {
             assert!(
-                pattern_keys(pattern).iter().any(|k| keys.contains(k)),
+                pattern_keys(&IdPattern::new(pattern))
+                    .iter()
+                    .any(|k| keys.contains(k)),
                 "{pattern}: {keys:?}"
             );
         }

@@ -197,6 +197,17 @@ impl PartialEq for Exception {
 }
 
 impl Exception {
+    /// `id` parsed: the pattern parsed with the policy, or parsed now if `id`
+    /// was changed since (the fields are public).
+    pub(crate) fn parsed_id(&self) -> Option<std::borrow::Cow<'_, secgate_core::IdPattern>> {
+        use std::borrow::Cow;
+        let id = self.id.as_ref()?;
+        Some(match &self.id_pattern {
+            Some((from, p)) if from == id => Cow::Borrowed(p),
+            _ => Cow::Owned(secgate_core::IdPattern::new(id)),
+        })
+    }
+
     /// A short label: the id, else `fingerprint <12 hex>`, with the policy line.
     pub fn label(&self) -> String {
         let what = match (&self.id, &self.fingerprint) {
