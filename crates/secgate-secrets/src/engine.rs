@@ -120,11 +120,7 @@ impl Engine {
         for cr in &config.rules {
             let id = cr.id.value.trim();
             let (line, column, span) = locate(text, &cr.id);
-            if id.is_empty()
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            {
+            if id.is_empty() || !id.bytes().all(crate::rules::is_rule_id_byte) {
                 return Err(ConfigError::RuleId {
                     name: name.to_string(),
                     line,
@@ -654,7 +650,8 @@ impl Engine {
         let Some(before) = before.strip_suffix(b":") else {
             return false;
         };
-        let id_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        // The id must start where an id can start: not after an id byte.
+        let id_byte = crate::rules::is_rule_id_byte;
         self.rules.iter().any(|r| {
             before.ends_with(r.id.as_bytes())
                 && before
@@ -1027,6 +1024,8 @@ mod tests {
         assert!(own("generic-secret:", "30c7a9004a4add7f"));
         assert!(!own("secret-key: ", "ac63df81395d2bd8"));
         assert!(!own("  xstripe-secret-key:", "ac63df81395d2bd8"));
+        // `.` belongs to rule ids: `acme.stripe-secret-key` is another id.
+        assert!(!own("acme.stripe-secret-key:", "ac63df81395d2bd8"));
         assert!(!own("stripe-secret-key:", "AC63DF81395D2BD8"));
         assert!(!own("stripe-secret-key:", "ac63df81395d2bd"));
     }

@@ -47,9 +47,7 @@ pub fn is_fingerprint(s: &str) -> bool {
     match s.rsplit_once(':') {
         Some((rule, hash)) => {
             !rule.is_empty()
-                && rule
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+                && rule.bytes().all(crate::rules::is_rule_id_byte)
                 && hash.len() == crate::FINGERPRINT_HEX_DIGITS
                 && hash.bytes().all(|b| b.is_ascii_hexdigit())
         }

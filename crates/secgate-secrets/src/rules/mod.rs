@@ -101,6 +101,12 @@ impl Compiled {
     }
 }
 
+/// Whether `b` may appear in a rule id: ASCII letters and digits, `-`, `_`
+/// and `.` (ids appear in fingerprints, `<rule-id>:<hex>`, and in `disable:`).
+pub(crate) fn is_rule_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+}
+
 /// The one way rule regexes are built: bytes, ASCII (Unicode off).
 pub(crate) fn build_regex(source: &str) -> Result<Regex, regex::Error> {
     regex::bytes::RegexBuilder::new(source)
