@@ -98,8 +98,8 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
     Ok(out)
 }
 
-/// The buffer of every file output: big enough that a 300 MB output costs a
-/// few hundred `write` calls, small enough not to matter next to the verdict.
+/// The buffer of indented JSON on a terminal, the one output written in many
+/// small pieces here (the streaming renderers keep a buffer of their own).
 const BUF: usize = 1 << 20;
 
 /// Creates `path` (and its parent directories) for writing.
@@ -111,61 +111,48 @@ fn create(path: &Path) -> Result<File, Fail> {
     File::create(path).map_err(|e| io_fail(format!("cannot write {}", path.display()), e))
 }
 
-/// Who buffers an output's writes.
-#[derive(Clone, Copy)]
-enum Buffer {
-    /// We do ([`BUF`]): the writer makes many small writes.
-    Here,
-    /// The renderer does (the streaming writers keep their own buffer of the
-    /// same size): a second buffer would only copy every byte once more.
-    Renderer,
-}
-
 /// Writes one output to `path` (`None`: stdout) with `write`; the file is
-/// flushed and its errors (a full disk) reported with the path.
+/// flushed and its errors (a full disk) reported with the path. Unbuffered:
+/// the streaming renderers keep their own buffer ([`BUF`] bytes) and the
+/// other outputs are written in one piece, so a buffer here would only copy
+/// every byte once more.
 fn emit_with(
     path: &Option<PathBuf>,
-    buffer: Buffer,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Fail> {
-    fn run<W: Write>(
-        w: W,
-        buffer: Buffer,
-        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        match buffer {
-            Buffer::Here => {
-                let mut w = BufWriter::with_capacity(BUF, w);
-                write(&mut w).and_then(|_| w.flush())
-            }
-            Buffer::Renderer => {
-                let mut w = w;
-                write(&mut w).and_then(|_| w.flush())
-            }
-        }
-    }
     match path {
-        Some(p) => run(create(p)?, buffer, write)
-            .map_err(|e| io_fail(format!("cannot write {}", p.display()), e)),
-        None => run(std::io::stdout().lock(), buffer, write)
-            .map_err(|e| io_fail("cannot write to stdout".into(), e)),
+        Some(p) => {
+            let mut f = create(p)?;
+            write(&mut f)
+                .and_then(|_| f.flush())
+                .map_err(|e| io_fail(format!("cannot write {}", p.display()), e))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| io_fail("cannot write to stdout".into(), e))
+        }
     }
 }
 
 /// A JSON output: streamed item by item (compact), except to a terminal,
-/// where a person reads it (indented).
+/// where a person reads it (indented; `serde_json`'s pretty writer makes many
+/// small writes, so it gets a buffer).
 fn emit_json(
     path: &Option<PathBuf>,
     stream: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     value: impl FnOnce() -> serde_json::Value,
 ) -> Result<(), Fail> {
     if path.is_none() && std::io::stdout().is_terminal() {
-        return emit_with(path, Buffer::Here, |w| {
-            serde_json::to_writer_pretty(&mut *w, &value())?;
-            w.write_all(b"\n")
+        return emit_with(path, |w| {
+            let mut w = BufWriter::with_capacity(BUF, w);
+            serde_json::to_writer_pretty(&mut w, &value())?;
+            w.write_all(b"\n")?;
+            w.flush()
         });
     }
-    emit_with(path, Buffer::Renderer, |w| {
+    emit_with(path, |w| {
         stream(&mut *w)?;
         w.write_all(b"\n")
     })
@@ -185,9 +172,7 @@ fn write_one(
             if s.path.is_some() {
                 o.color = false;
             }
-            emit_with(&s.path, Buffer::Here, |w| {
-                w.write_all(render::terminal(v, &o).as_bytes())
-            })
+            emit_with(&s.path, |w| w.write_all(render::terminal(v, &o).as_bytes()))
         }
         Kind::Json => emit_json(&s.path, |w| render::write_json(w, v), || render::json(v)),
         Kind::CodeQuality => emit_json(
@@ -196,13 +181,9 @@ fn write_one(
             || render::code_quality(v, project_dir),
         ),
         Kind::Sarif => emit_json(&s.path, |w| render::write_sarif(w, v), || render::sarif(v)),
-        Kind::Junit => emit_with(&s.path, Buffer::Renderer, |w| render::write_junit(w, v)),
-        Kind::Markdown => emit_with(&s.path, Buffer::Here, |w| {
-            w.write_all(render::markdown(v).as_bytes())
-        }),
-        Kind::Dotenv => emit_with(&s.path, Buffer::Here, |w| {
-            w.write_all(render::dotenv(v).as_bytes())
-        }),
+        Kind::Junit => emit_with(&s.path, |w| render::write_junit(w, v)),
+        Kind::Markdown => emit_with(&s.path, |w| w.write_all(render::markdown(v).as_bytes())),
+        Kind::Dotenv => emit_with(&s.path, |w| w.write_all(render::dotenv(v).as_bytes())),
         Kind::Gitlab => {
             let dir = s.path.clone().unwrap_or_else(|| PathBuf::from("."));
             render::write_gitlab_security_reports(v, now, &dir)
