@@ -33,41 +33,35 @@ fn esc_text(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// What [`put`] does with a byte: 0 keep, 1 look (markup, control
-/// characters, 0xEF which starts U+FFFE and U+FFFF).
+/// Whether [`put`] must look at a byte: markup, control characters, and
+/// 0xEF (which starts U+FFFE and U+FFFF). Non-short-circuit operators, so
+/// that [`chunk_needs_look`] compiles to vector compares.
+#[inline(always)]
+const fn needs_look(x: u8) -> bool {
+    (x < 0x20) | (x == b'&') | (x == b'<') | (x == b'>') | (x == b'"') | (x == b'\'') | (x == 0xEF)
+}
+
+/// What [`put`] does with a byte: 0 keep, 1 look ([`needs_look`]).
 const fn byte_classes() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut i = 0;
-    while i < 0x20 {
-        t[i] = 1;
+    while i < 256 {
+        t[i] = needs_look(i as u8) as u8;
         i += 1;
     }
-    t[b'&' as usize] = 1;
-    t[b'<' as usize] = 1;
-    t[b'>' as usize] = 1;
-    t[b'"' as usize] = 1;
-    t[b'\'' as usize] = 1;
-    t[0xEF] = 1;
     t
 }
 
 static CLASS: [u8; 256] = byte_classes();
 
-/// Whether any of sixteen bytes is one [`put`] must look at (the bytes of
-/// [`byte_classes`], less newline and tab in element text, which stay as
-/// they are); no early exit, so it compiles to vector compares.
+/// Whether any of sixteen bytes is one [`put`] must look at ([`needs_look`],
+/// less newline and tab in element text, which stay as they are); no early
+/// exit, so it compiles to vector compares.
 #[inline(always)]
 fn chunk_needs_look(c: &[u8; 16], attribute: bool) -> bool {
     let mut any = false;
     for &x in c {
-        let control = (x < 0x20) & (attribute | ((x != b'\n') & (x != b'\t')));
-        any |= control
-            | (x == b'&')
-            | (x == b'<')
-            | (x == b'>')
-            | (x == b'"')
-            | (x == b'\'')
-            | (x == 0xEF);
+        any |= needs_look(x) & (attribute | ((x != b'\n') & (x != b'\t')));
     }
     any
 }
