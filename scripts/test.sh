@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: formatting, lints, docs, every binary, every test.
-# Needs what .ci/run installs and starts (the local registries, gitlab-ci-local);
+# Needs what .ci/run installs and starts (the local registries, gitlab-ci-local, pre-commit in SECGATE_PRE_COMMIT);
 # on a fresh machine run `bash .ci/run` instead, which installs them and then runs this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
