@@ -188,8 +188,21 @@ impl<'p> RulesFor<'p> {
 /// Exceptions indexed for matching.
 struct Index<'p> {
     exceptions: &'p [Exception],
+    /// By identifier key; an exception narrowed to a package by name is
+    /// under its identifier key joined to the package ([`with_package`]), so
+    /// a CWE excepted in forty packages does not make forty candidates of
+    /// every finding with that CWE.
     by_key: HashMap<String, Vec<usize>>,
     by_fp: HashMap<[u8; 6], Vec<usize>>,
+}
+
+/// An index key narrowed to a package name: `key`, NUL, the name in ASCII
+/// lower case (as [`package_matches`] compares names), appended to `out`.
+fn with_package(out: &mut String, key: &str, name: &str) {
+    out.clear();
+    out.push_str(key);
+    out.push('\0');
+    out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
 }
 
 fn fp_prefix_key(hex: &str) -> Option<[u8; 6]> {
@@ -266,9 +279,23 @@ impl<'p> Index<'p> {
     fn new(exceptions: &'p [Exception]) -> Index<'p> {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_fp: HashMap<[u8; 6], Vec<usize>> = HashMap::new();
+        let mut narrowed = String::new();
         for (i, e) in exceptions.iter().enumerate() {
             if let Some(id) = e.parsed_id() {
+                // A purl is matched by prefix, not by name: not narrowed here.
+                let name = e
+                    .package
+                    .as_deref()
+                    .filter(|p| !p.starts_with("pkg:"))
+                    .map(trim);
                 for k in pattern_keys(&id) {
+                    let k = match name {
+                        Some(name) => {
+                            with_package(&mut narrowed, &k, name);
+                            narrowed.clone()
+                        }
+                        None => k,
+                    };
                     by_key.entry(k).or_default().push(i);
                 }
             } else if let Some(key) = e.fingerprint.as_deref().and_then(fp_prefix_key) {
@@ -283,12 +310,19 @@ impl<'p> Index<'p> {
     }
 
     /// Indices of the exceptions that match the finding, ascending, expired or not.
-    fn candidates(&self, f: &Finding, key: &mut String) -> Vec<usize> {
+    fn candidates(&self, f: &Finding, key: &mut String, narrowed: &mut String) -> Vec<usize> {
         let mut out = Vec::new();
         if !self.by_key.is_empty() {
+            let package = f.location.package().map(|p| p.name.as_str());
             for_each_finding_key(f, key, |k| {
                 if let Some(v) = self.by_key.get(k) {
                     out.extend_from_slice(v);
+                }
+                if let Some(name) = package {
+                    with_package(narrowed, k, name);
+                    if let Some(v) = self.by_key.get(narrowed.as_str()) {
+                        out.extend_from_slice(v);
+                    }
                 }
             });
         }
@@ -545,7 +579,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     // combination is worked out once (a report has a handful), not per finding.
     let mut rules_for: Vec<RulesFor<'_>> = Vec::new();
     let mut exempt_words: Vec<Option<(String, String)>> = vec![None; n_ex];
-    let mut key = String::new();
+    let (mut key, mut narrowed) = (String::new(), String::new());
     for (ri, report) in reports.iter().enumerate() {
         for (fi, f) in report.findings.iter().enumerate() {
             let ei = match rules_for.iter().position(|m| m.applies_to(f)) {
@@ -558,7 +592,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             let eff = &rules_for[ei].eff;
             let mut outcome: Option<Outcome> = None;
             let cands = if n_ex > 0 {
-                index.candidates(f, &mut key)
+                index.candidates(f, &mut key, &mut narrowed)
             } else {
                 Vec::new()
             };
@@ -917,6 +951,64 @@ mod tests {
             }
         }
         assert!(!hex_starts_with(&fp, &format!("{hex}0")));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// The index is only a shortcut: for any exceptions and findings, its
+        /// candidates are exactly the exceptions `matches` accepts, in order.
+        #[test]
+        fn the_index_finds_exactly_what_matches_accepts(
+            exceptions in proptest::collection::vec((0usize..5, 0usize..8), 1..24),
+            findings in proptest::collection::vec((0usize..3, 0usize..4, proptest::bool::ANY), 1..12),
+        ) {
+            const IDS: [&str; 5] = ["CVE-2024-1001", "CWE-79", "cve-2024-1002", "rule.a", "CWE-20"];
+            const PACKAGES: [&str; 8] = [
+                "", "zlib", "ZLIB", " zlib ", "openssl", "pkg:apk/alpine/zlib",
+                "pkg:apk/alpine/zlib@1.0", "pkg:apk/alpine/openssl",
+            ];
+            let mut yaml = String::from("exceptions:\n");
+            for (id, pkg) in &exceptions {
+                yaml.push_str(&format!("  - id: {}\n    reason: r\n", IDS[*id]));
+                if !PACKAGES[*pkg].is_empty() {
+                    yaml.push_str(&format!("    package: \"{}\"\n", PACKAGES[*pkg]));
+                }
+            }
+            let policy = Policy::parse(&yaml, "p.yml").expect("a valid policy");
+            let index = Index::new(&policy.exceptions);
+            let (mut key, mut narrowed) = (String::new(), String::new());
+            for (cve, pkg, rule) in findings {
+                let name = ["zlib", "Zlib", "openssl", "libc"][pkg];
+                let mut f = Finding::new(
+                    Scanner::named("trivy"),
+                    Category::ContainerScanning,
+                    Severity::High,
+                    "t".to_string(),
+                    secgate_core::Location::Container {
+                        image: "alpine:3".into(),
+                        operating_system: None,
+                        package: secgate_core::Package {
+                            name: name.into(),
+                            version: Some("1.0".into()),
+                            purl: Some(format!("pkg:apk/alpine/{}@1.0", name.to_ascii_lowercase())),
+                        },
+                    },
+                );
+                f.add_identifier(["CVE-2024-1001", "CVE-2024-1002", "CVE-2024-1003"][cve].parse().unwrap());
+                f.add_identifier(Identifier::Cwe(if cve == 0 { 79 } else { 20 }));
+                if rule {
+                    f.rule_id = Some("Rule.A".into());
+                }
+                let brute: Vec<usize> = policy
+                    .exceptions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| matches(e, &f))
+                    .map(|(i, _)| i)
+                    .collect();
+                proptest::prop_assert_eq!(index.candidates(&f, &mut key, &mut narrowed), brute);
+            }
+        }
     }
 
     #[test]
