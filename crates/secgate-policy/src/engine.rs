@@ -27,6 +27,7 @@
 //! costs a few hash look-ups whatever the number of exceptions.
 
 use crate::baseline::Baseline;
+use crate::text::trim;
 use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
@@ -393,15 +394,6 @@ fn hex_starts_with(fp: &secgate_core::Fingerprint, prefix: &str) -> bool {
             let nibble = if i % 2 == 0 { b >> 4 } else { b & 15 };
             HEX[nibble as usize] == c
         })
-}
-
-/// `str::trim`, answered without decoding when the text starts and ends
-/// with printable ASCII (as policy values do).
-fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
 }
 
 fn strip_purl_extras(p: &str) -> &str {

@@ -20,6 +20,7 @@ pub mod baseline;
 pub mod engine;
 pub mod policy;
 pub mod render;
+mod text;
 pub mod verdict;
 
 pub use baseline::{Baseline, BaselineError};

@@ -4,6 +4,7 @@
 //! existing: the widget compares with the target branch's artifact by
 //! fingerprint and shows what is new), deduplicated by fingerprint.
 
+use crate::text::trim;
 use super::stream::write_array;
 use super::{
     judged_in_order, one_line_cow, push_outcome_reason, push_stable_place, rule_key_cow,
@@ -51,7 +52,7 @@ pub fn code_quality_path(f: &Finding, project_dir: Option<&Path>) -> (String, u3
         }
         Location::Dependency {
             file: Some(file), ..
-        } if !file.trim().is_empty() => (relative(file, project_dir), 1),
+        } if !trim(file).is_empty() => (relative(file, project_dir), 1),
         Location::Container { .. } => (code_quality_container_path(project_dir).to_string(), 1),
         _ => (PIPELINE_FILE.to_string(), 1),
     };
@@ -73,7 +74,7 @@ fn code_quality_container_path(project_dir: Option<&Path>) -> &'static str {
 }
 
 fn relative(file: &str, project_dir: Option<&Path>) -> String {
-    let file = file.trim();
+    let file = trim(file);
     if let Some(dir) = project_dir {
         let d = dir.to_string_lossy().replace('\\', "/");
         let d = d.trim_end_matches('/');

@@ -54,6 +54,7 @@ pub use sarif::{
 pub use terminal::{terminal, TerminalOptions};
 pub use time::Timestamp;
 
+use crate::text::trim;
 use crate::verdict::{Judged, Outcome};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
 use secgate_core::{Category, Finding, Fingerprint, Location, Severity};
@@ -78,12 +79,12 @@ pub(crate) fn rule_key_cow(f: &Finding) -> Cow<'_, str> {
     if let Some(r) = f
         .rule_id
         .as_deref()
-        .map(str::trim)
+        .map(trim)
         .filter(|r| !r.is_empty())
     {
         return Cow::Borrowed(r);
     }
-    if let Some(p) = f.primary_id_cow().filter(|p| !p.trim().is_empty()) {
+    if let Some(p) = f.primary_id_cow().filter(|p| !trim(p).is_empty()) {
         return p;
     }
     let t = one_line_cow(&f.title);
@@ -208,7 +209,7 @@ pub(crate) fn safe_description(f: &Finding) -> Option<&str> {
     }
     f.description
         .as_deref()
-        .map(str::trim)
+        .map(trim)
         .filter(|d| !d.is_empty())
 }
 

@@ -1,5 +1,6 @@
 //! SARIF 2.1.0: one run per scanner, rules deduplicated, secgate fingerprints.
 
+use crate::text::trim;
 use super::stream::ObjectWriter;
 use super::{
     maybe_rank, one_line_cow, push_one_line, push_stable_place, rule_key, safe_description,
@@ -192,17 +193,17 @@ impl<'a> PreparedRun<'a> {
     fn driver(&self) -> Map<String, Value> {
         let scanner = self.scanner;
         let mut driver = Map::new();
-        let name = if scanner.name.trim().is_empty() {
+        let name = if trim(&scanner.name).is_empty() {
             scanner.id.clone()
         } else {
-            scanner.name.trim().to_string()
+            trim(&scanner.name).to_string()
         };
         driver.insert("name".into(), name.into());
-        if let Some(v) = scanner.version.as_deref().filter(|v| !v.trim().is_empty()) {
-            driver.insert("version".into(), v.trim().into());
+        if let Some(v) = scanner.version.as_deref().filter(|v| !trim(v).is_empty()) {
+            driver.insert("version".into(), trim(v).into());
         }
-        if let Some(v) = scanner.vendor.as_deref().filter(|v| !v.trim().is_empty()) {
-            driver.insert("organization".into(), v.trim().into());
+        if let Some(v) = scanner.vendor.as_deref().filter(|v| !trim(v).is_empty()) {
+            driver.insert("organization".into(), trim(v).into());
         }
         driver
     }
@@ -280,8 +281,8 @@ fn rule<'a>(key: &'a str, f: &'a Finding, sev: Severity) -> Rule<'a> {
     } else {
         title
     };
-    let help_uri = if let Some(link) = f.links.iter().find(|l| is_absolute_uri(l.url.trim())) {
-        Some(encode_uri(link.url.trim()))
+    let help_uri = if let Some(link) = f.links.iter().find(|l| is_absolute_uri(trim(&l.url))) {
+        Some(encode_uri(trim(&link.url)))
     } else {
         f.identifiers.iter().find_map(|i| i.url())
     };
@@ -307,7 +308,7 @@ fn rule<'a>(key: &'a str, f: &'a Finding, sev: Severity) -> Rule<'a> {
         help: f
             .solution
             .as_deref()
-            .map(str::trim)
+            .map(trim)
             .filter(|s| !s.is_empty())
             .map(|s| Text {
                 text: truncate_cow(Cow::Borrowed(s), 64 * 1024),
@@ -578,7 +579,7 @@ fn locations(f: &Finding) -> (Option<Physical>, Option<Logical<'_>>) {
             )
         }
         Location::Dast { url, .. } => {
-            let u = url.trim();
+            let u = trim(url);
             let uri = if is_absolute_uri(u) {
                 encode_uri(u)
             } else {
@@ -599,8 +600,8 @@ fn locations(f: &Finding) -> (Option<Physical>, Option<Logical<'_>>) {
 }
 
 fn package_fqn<'a>(name: &'a str, version: Option<&str>, purl: Option<&'a str>) -> Cow<'a, str> {
-    if let Some(p) = purl.filter(|p| !p.trim().is_empty()) {
-        return Cow::Borrowed(p.trim());
+    if let Some(p) = purl.filter(|p| !trim(p).is_empty()) {
+        return Cow::Borrowed(trim(p));
     }
     match version {
         Some(v) if !v.is_empty() => Cow::Owned(format!("{name}@{v}")),
