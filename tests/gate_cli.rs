@@ -362,6 +362,50 @@ fn a_bad_baseline_is_exit_2_naming_it_even_when_the_reports_are_bad_too() {
     assert!(err.contains("truncated-baseline.json"), "{err}");
 }
 
+/// The policy is read beside the baseline and the reports: with all three bad,
+/// the policy's error is the one reported, then the baseline's.
+#[test]
+fn a_bad_policy_is_reported_before_a_bad_baseline_and_bad_reports() {
+    let d = tmp_with(&[
+        ("bad-policy.yml", "fail_on: hgih\n"),
+        (
+            "truncated-baseline.json",
+            r#"{"passed": true, "findings": ["#,
+        ),
+        (
+            "broken-report.json",
+            "{\"SchemaVersion\": 2, \"Results\": [",
+        ),
+    ]);
+    let run = |args: &[&str]| {
+        let o = secgate(d.path(), args);
+        let (out, err) = text(&o);
+        assert_eq!(code(&o), 2, "{out}\n{err}");
+        err
+    };
+    let err = run(&[
+        "check",
+        "--policy",
+        "bad-policy.yml",
+        "--new-only",
+        "--baseline",
+        "truncated-baseline.json",
+        "broken-report.json",
+    ]);
+    assert!(
+        err.contains("bad-policy.yml") && err.contains("hgih"),
+        "{err}"
+    );
+    assert!(!err.contains("truncated-baseline.json"), "{err}");
+    let err = run(&[
+        "check",
+        "--policy",
+        "missing-policy.yml",
+        "broken-report.json",
+    ]);
+    assert!(err.contains("missing-policy.yml"), "{err}");
+}
+
 #[test]
 fn exceptions_baseline_and_explain() {
     let policy = "exceptions:\n  - id: CVE-2021-44228\n    reason: patched in the base image\n    ticket: SEC-42\n    expires: 2026-12-31\n  - id: CVE-1999-0001\n    reason: gone\n";

@@ -27,8 +27,8 @@
 //! costs a few hash look-ups whatever the number of exceptions.
 
 use crate::baseline::Baseline;
-use crate::text::trim;
 use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
+use crate::text::trim;
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
 use secgate_core::{

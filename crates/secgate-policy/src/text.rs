@@ -19,14 +19,31 @@ mod tests {
     #[test]
     fn trim_is_str_trim() {
         let samples = [
-            "", " ", "a", " a", "a ", " a ", "\ta\n", "\u{a0}x", "x\u{a0}", "\u{2003}x\u{2003}",
-            "é", " é ", "ab c", "\u{85}a", "a\u{85}", "\u{3000}", "x\u{200b}",
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            " a ",
+            "\ta\n",
+            "\u{a0}x",
+            "x\u{a0}",
+            "\u{2003}x\u{2003}",
+            "é",
+            " é ",
+            "ab c",
+            "\u{85}a",
+            "a\u{85}",
+            "\u{3000}",
+            "x\u{200b}",
         ];
         for s in samples {
             assert_eq!(trim(s), s.trim(), "{s:?}");
         }
         // Every one- and two-character text over a set of edge characters.
-        let chars = [' ', '\t', '\n', 'a', '~', '!', '\u{7f}', '\u{a0}', 'é', '\u{2028}', '\u{feff}'];
+        let chars = [
+            ' ', '\t', '\n', 'a', '~', '!', '\u{7f}', '\u{a0}', 'é', '\u{2028}', '\u{feff}',
+        ];
         for a in chars {
             for b in chars {
                 let s: String = [a, b].iter().collect();

@@ -4,12 +4,12 @@
 //! existing: the widget compares with the target branch's artifact by
 //! fingerprint and shows what is new), deduplicated by fingerprint.
 
-use crate::text::trim;
 use super::stream::write_array;
 use super::{
     judged_in_order, one_line_cow, push_outcome_reason, push_stable_place, rule_key_cow,
     truncate_owned, Hex,
 };
+use crate::text::trim;
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Finding, Location, Severity};

@@ -5,13 +5,13 @@
 //! report; secgate's other categories go into the nearest one (see
 //! [`gitlab_report_kind`]).
 
-use crate::text::trim;
 use super::stream::ObjectWriter;
 use super::time::Timestamp;
 use super::{
     maybe_rank, one_line_cow, rule_key, rule_key_cow, safe_description, sort_findings, truncate,
     truncate_cow, truncate_owned, Hex, TOOL_NAME, TOOL_URI, TOOL_VERSION,
 };
+use crate::text::trim;
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::normalize_path;
 use secgate_core::{Category, Finding, Fingerprint, Identifier, Location, Scanner};

@@ -76,12 +76,7 @@ pub(crate) fn rule_key(f: &Finding) -> String {
 
 /// [`rule_key`] without allocating in the common case (a rule id).
 pub(crate) fn rule_key_cow(f: &Finding) -> Cow<'_, str> {
-    if let Some(r) = f
-        .rule_id
-        .as_deref()
-        .map(trim)
-        .filter(|r| !r.is_empty())
-    {
+    if let Some(r) = f.rule_id.as_deref().map(trim).filter(|r| !r.is_empty()) {
         return Cow::Borrowed(r);
     }
     if let Some(p) = f.primary_id_cow().filter(|p| !trim(p).is_empty()) {
@@ -207,10 +202,7 @@ pub(crate) fn safe_description(f: &Finding) -> Option<&str> {
     if is_secret(f) {
         return None;
     }
-    f.description
-        .as_deref()
-        .map(trim)
-        .filter(|d| !d.is_empty())
+    f.description.as_deref().map(trim).filter(|d| !d.is_empty())
 }
 
 /// Text on one line: control characters and whitespace runs folded to one space.

@@ -1,11 +1,11 @@
 //! SARIF 2.1.0: one run per scanner, rules deduplicated, secgate fingerprints.
 
-use crate::text::trim;
 use super::stream::ObjectWriter;
 use super::{
     maybe_rank, one_line_cow, push_one_line, push_stable_place, rule_key, safe_description,
     sort_findings, truncate_cow, truncate_owned, Hex, TOOL_NAME,
 };
+use crate::text::trim;
 use crate::verdict::{Outcome, Verdict};
 use secgate_core::fingerprint::{normalize_image, normalize_path};
 use secgate_core::{Finding, Location, Scanner, Severity};
