@@ -159,6 +159,119 @@ impl<'de> Deserialize<'de> for Fingerprint {
     }
 }
 
+/// The digest of a secret: the first 16 hex digits (lowercase) of the
+/// SHA-256 of the secret text, the same digits `secgate-secrets` prints in its
+/// fingerprints (`<rule-id>:<digest>`). It is hashed into the fingerprint of a
+/// secret finding (see the module docs), so that two different secrets of one
+/// rule in one file are two findings.
+///
+/// It can only be made by hashing ([`SecretDigest::of`]) or from digits
+/// (a full SHA-256 in hex, or the 16 digits themselves): never from the secret
+/// text by mistake. It is not the secret, but a short hash of a weak secret can
+/// be tested against guesses: it is kept out of human-readable outputs.
+///
+/// ```
+/// use secgate_core::SecretDigest;
+/// let d = SecretDigest::of("not-a-real-secret");
+/// assert_eq!(d.as_str().len(), 16);
+/// assert_eq!(d.as_str().parse::<SecretDigest>(), Ok(d));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretDigest([u8; SecretDigest::HEX_DIGITS]);
+
+impl SecretDigest {
+    /// How many hex digits of the SHA-256 are kept.
+    pub const HEX_DIGITS: usize = 16;
+
+    /// The digest of a secret's text (its bytes as the report or the file holds them).
+    pub fn of(secret: impl AsRef<[u8]>) -> SecretDigest {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let d = Sha256::digest(secret.as_ref());
+        let mut out = [0u8; Self::HEX_DIGITS];
+        for (i, b) in d.iter().take(Self::HEX_DIGITS / 2).enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        SecretDigest(out)
+    }
+
+    /// The digest from a secret's full SHA-256 written as 64 hex digits (any
+    /// case), as GitLab's secret detection writes it in a `cve` key and
+    /// `secgate-secrets` in `secret_sha256`; `None` for anything else.
+    pub fn from_sha256_hex(sha256: &str) -> Option<SecretDigest> {
+        let t = sha256.trim();
+        if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        t[..Self::HEX_DIGITS].parse().ok()
+    }
+
+    /// The 16 lowercase hex digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretDigest({})", self.as_str())
+    }
+}
+
+/// The error of parsing a secret digest from text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretDigestError;
+
+impl fmt::Display for SecretDigestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The text is not repeated: it may be a secret given by mistake.
+        write!(
+            f,
+            "not a secret digest (expected {} hex digits)",
+            SecretDigest::HEX_DIGITS
+        )
+    }
+}
+
+impl std::error::Error for SecretDigestError {}
+
+impl FromStr for SecretDigest {
+    type Err = SecretDigestError;
+
+    /// Exactly 16 hex digits, any case, surrounding whitespace ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().as_bytes();
+        if t.len() != Self::HEX_DIGITS || !t.iter().all(u8::is_ascii_hexdigit) {
+            return Err(SecretDigestError);
+        }
+        let mut out = [0u8; Self::HEX_DIGITS];
+        for (o, b) in out.iter_mut().zip(t) {
+            *o = b.to_ascii_lowercase();
+        }
+        Ok(SecretDigest(out))
+    }
+}
+
+impl Serialize for SecretDigest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretDigest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Normalises a path for fingerprints: `\` to `/`, no leading `./` or `/`.
 pub fn normalize_path(path: &str) -> String {
     path_part(path).into_owned()
@@ -473,6 +586,40 @@ mod tests {
             s[0].fingerprint.to_hex(),
             "756bea1a4921667e20cbc7b46d403e071c0d92130eb1603988d35a7058f2b7e6"
         );
+    }
+
+    #[test]
+    fn secret_digest_forms() {
+        let d = SecretDigest::of(b"fake-secret-AAAA-1111");
+        // The first 16 hex digits of the SHA-256, as `secgate-secrets` prints them.
+        let full = "4933b829171d9b7d";
+        assert_eq!(d.to_string(), full);
+        assert_eq!(format!("{d:?}"), format!("SecretDigest({full})"));
+        let sha = {
+            let h = Sha256::digest(b"fake-secret-AAAA-1111");
+            h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        assert_eq!(SecretDigest::from_sha256_hex(&sha), Some(d));
+        assert_eq!(SecretDigest::from_sha256_hex(&sha.to_uppercase()), Some(d));
+        assert_eq!(SecretDigest::from_sha256_hex(full), None);
+        assert_eq!(SecretDigest::from_sha256_hex(&sha[..63]), None);
+        assert_eq!(" 4933B829171D9B7D ".parse::<SecretDigest>(), Ok(d));
+        for bad in [
+            "",
+            "4933b829171d9b7",
+            "4933b829171d9b7d0",
+            "4933b829171d9b7g",
+            &sha,
+        ] {
+            assert!(bad.parse::<SecretDigest>().is_err(), "{bad}");
+        }
+        // The error never repeats its input (it may be a secret given by mistake).
+        let e = "hunter2hunter2".parse::<SecretDigest>().unwrap_err();
+        assert!(!e.to_string().contains("hunter2"));
+        let j = serde_json::to_string(&d).unwrap();
+        assert_eq!(j, format!("\"{full}\""));
+        assert_eq!(serde_json::from_str::<SecretDigest>(&j).unwrap(), d);
+        assert!(serde_json::from_str::<SecretDigest>("\"hunter2\"").is_err());
     }
 
     /// Repeated keys: each occurrence's number, in decimal, ends the hashed
