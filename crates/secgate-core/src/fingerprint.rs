@@ -15,7 +15,12 @@
 //! 3. the location kind and its stable facts:
 //!    - source: `src`, the normalised path, the normalised snippet (whitespace
 //!      runs folded to one space, trimmed; empty when the report has none);
-//!    - secret: `secret`, the normalised path;
+//!    - secret: `secret`, the normalised path, then the secret's digest
+//!      ([`SecretDigest`]: the first 16 hex digits of the SHA-256 of the secret
+//!      text) when the report carries the secret or its digest; when it carries
+//!      neither (Trivy, which redacts the match; SARIF, whose snippet is
+//!      dropped; a redacted gitleaks report), no part is added and the
+//!      fingerprint is the one earlier versions computed;
 //!    - dependency: `dep`, the normalised manifest path, the lowercase package
 //!      name, the installed version;
 //!    - container: `pkg`, the normalised image, the lowercase package name, the
@@ -30,7 +35,13 @@
 //!
 //! Line numbers, the scanner, the severity and the description are never
 //! hashed: a line moving, a scanner upgrade that re-rates a CVE, or a reworded
-//! advisory do not make a finding new. Paths are normalised by turning `\` into
+//! advisory do not make a finding new. The secret's digest is hashed so that a
+//! different secret of the same rule in the same file (a rotated key committed
+//! in the old key's place) is a new finding, not the old one renumbered: a
+//! baseline must not pass it as existing. A baseline or an exception written
+//! before the digest was hashed holds the digest-free fingerprints, so secret
+//! findings that now carry a digest look new against it (the gate fails
+//! closed); record the baseline again. Paths are normalised by turning `\` into
 //! `/` and removing a leading `./` or `/`; images by removing a Trivy
 //! `" (os version)"` suffix and a `docker.io/library/` or `docker.io/` prefix.
 //!
@@ -371,9 +382,13 @@ fn for_each_key_part(f: &Finding, mut part: impl FnMut(&str)) {
                     .unwrap_or_default(),
             );
         }
-        Location::Secret { file, .. } => {
+        Location::Secret { file, digest, .. } => {
             part("secret");
             part(&path_part(file));
+            // No part without a digest: the fingerprint of earlier versions.
+            if let Some(d) = digest {
+                part(d.as_str());
+            }
         }
         Location::Dependency { file, package } => {
             part("dep");
@@ -588,6 +603,125 @@ mod tests {
         );
     }
 
+    fn secret(file: &str, line: u32, digest: Option<SecretDigest>) -> Finding {
+        let mut f = Finding::new(
+            Scanner::named("gitleaks"),
+            Category::SecretDetection,
+            Severity::Critical,
+            "AWS access key",
+            Location::Secret {
+                file: file.into(),
+                line: Some(line),
+                commit: None,
+                digest,
+            },
+        );
+        f.rule_id = Some("aws-access-token".into());
+        f
+    }
+
+    /// Golden values of secret findings. Without a digest the fingerprint is
+    /// the one every earlier version computed (rule, `secret`, path,
+    /// occurrence); with one, the digest is hashed after the path.
+    #[test]
+    fn golden_secret_fingerprints() {
+        let mut none = vec![secret("./conf/aws.tf", 3, None)];
+        assign(&mut none);
+        assert_eq!(
+            none[0].fingerprint.to_hex(),
+            "2de269840b79a44c85c30f4a040330351d0c00408860ad26ebd79bc01e3b90ea"
+        );
+        let a = SecretDigest::of("fake-secret-AAAA-1111");
+        let b = SecretDigest::of("fake-secret-BBBB-2222");
+        assert_eq!(a.as_str(), "4933b829171d9b7d");
+        assert_eq!(b.as_str(), "cbbc0a478d8049af");
+        let mut with = vec![
+            secret("conf/aws.tf", 3, Some(a)),
+            secret("conf/aws.tf", 9, Some(b)),
+        ];
+        assign(&mut with);
+        assert_eq!(
+            with[0].fingerprint.to_hex(),
+            "10da99dfefd873b4eede3f7d53f20a48fab2219318d9b8b8310b780718e18872"
+        );
+        assert_eq!(
+            with[1].fingerprint.to_hex(),
+            "328e510d221a11c94929fa2ebf5047c63a6dbd1766711a00c0d9e59d31fc70fb"
+        );
+    }
+
+    /// The fail-open this guards against: a rotated key committed in the old
+    /// key's place took the old key's fingerprint (same rule, same file,
+    /// occurrence 0), so a baseline passed it as existing.
+    #[test]
+    fn rotated_secret_in_same_file_is_a_different_fingerprint() {
+        let old = SecretDigest::of("fake-secret-AAAA-1111");
+        let new = SecretDigest::of("fake-secret-BBBB-2222");
+        let mut base = vec![secret("conf/aws.tf", 3, Some(old))];
+        let mut rotated = vec![secret("conf/aws.tf", 3, Some(new))];
+        let mut moved = vec![secret("conf/aws.tf", 40, Some(old))];
+        assign(&mut base);
+        assign(&mut rotated);
+        assign(&mut moved);
+        assert_ne!(base[0].fingerprint, rotated[0].fingerprint);
+        // The same secret on another line is the same finding.
+        assert_eq!(base[0].fingerprint, moved[0].fingerprint);
+
+        // Two different secrets of one rule in one file are each the first
+        // occurrence of their own key: removing one leaves the other's
+        // fingerprint alone (before, the second was renumbered to 0).
+        let mut both = vec![
+            secret("conf/aws.tf", 3, Some(new)),
+            secret("conf/aws.tf", 1, Some(old)),
+        ];
+        assign(&mut both);
+        assert_eq!(both[1].fingerprint, base[0].fingerprint);
+        assert_eq!(both[0].fingerprint, rotated[0].fingerprint);
+        // The same secret twice in a file is still two occurrences.
+        let mut twice = vec![
+            secret("conf/aws.tf", 3, Some(old)),
+            secret("conf/aws.tf", 8, Some(old)),
+        ];
+        assign(&mut twice);
+        assert_eq!(twice[0].fingerprint, base[0].fingerprint);
+        assert_eq!(twice[1].fingerprint, compute(&twice[1], 1));
+        assert_ne!(twice[0].fingerprint, twice[1].fingerprint);
+    }
+
+    /// Without a digest (Trivy, SARIF, a redacted report) nothing changes: the
+    /// key is rule, `secret`, path, and a different secret at that place is
+    /// not told apart (documented; those formats do not carry the secret).
+    #[test]
+    fn secret_without_a_digest_keys_as_before() {
+        let f = secret("conf/aws.tf", 3, None);
+        assert_eq!(
+            stable_key(&f),
+            ["aws-access-token", "secret", "conf/aws.tf"]
+        );
+        assert_eq!(
+            compute(&f, 0),
+            Fingerprint::of_parts([
+                "secgate-fp-v1",
+                "aws-access-token",
+                "secret",
+                "conf/aws.tf",
+                "0"
+            ])
+        );
+        let d = SecretDigest::of("fake-secret-AAAA-1111");
+        let g = secret("conf/aws.tf", 3, Some(d));
+        assert_eq!(
+            stable_key(&g),
+            [
+                "aws-access-token",
+                "secret",
+                "conf/aws.tf",
+                "4933b829171d9b7d"
+            ]
+        );
+        assert_ne!(compute(&f, 0), compute(&g, 0));
+    }
+
     #[test]
     fn secret_digest_forms() {
         let d = SecretDigest::of(b"fake-secret-AAAA-1111");
@@ -616,10 +750,26 @@ mod tests {
         // The error never repeats its input (it may be a secret given by mistake).
         let e = "hunter2hunter2".parse::<SecretDigest>().unwrap_err();
         assert!(!e.to_string().contains("hunter2"));
-        let j = serde_json::to_string(&d).unwrap();
-        assert_eq!(j, format!("\"{full}\""));
-        assert_eq!(serde_json::from_str::<SecretDigest>(&j).unwrap(), d);
-        assert!(serde_json::from_str::<SecretDigest>("\"hunter2\"").is_err());
+        // Serialised as the digits; absent when there is none, and a finding
+        // serialised before the field existed still reads.
+        let loc = Location::Secret {
+            file: "a".into(),
+            line: None,
+            commit: None,
+            digest: Some(d),
+        };
+        let j = serde_json::to_string(&loc).unwrap();
+        assert_eq!(
+            j,
+            format!(r#"{{"type":"secret","file":"a","digest":"{full}"}}"#)
+        );
+        assert_eq!(serde_json::from_str::<Location>(&j).unwrap(), loc);
+        let old: Location = serde_json::from_str(r#"{"type":"secret","file":"a"}"#).unwrap();
+        assert!(matches!(old, Location::Secret { digest: None, .. }));
+        assert!(serde_json::from_str::<Location>(
+            r#"{"type":"secret","file":"a","digest":"hunter2"}"#
+        )
+        .is_err());
     }
 
     /// Repeated keys: each occurrence's number, in decimal, ends the hashed

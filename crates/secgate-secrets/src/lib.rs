@@ -127,10 +127,12 @@ impl Hit {
     }
 
     /// The finding in secgate's model: category secret detection, severity
-    /// critical, a [`Location::Secret`], the rule id and an identifier of scheme
-    /// `secgate_secrets_rule`. No secret text anywhere; the hit's fingerprint is
-    /// kept as the finding's `source_id`. The caller runs
-    /// `secgate_core::fingerprint::assign` over the findings of one report.
+    /// critical, a [`Location::Secret`] with the secret's digest (the digits of
+    /// the hit's fingerprint, which the model's fingerprint hashes), the rule
+    /// id and an identifier of scheme `secgate_secrets_rule`. No secret text
+    /// anywhere; the hit's fingerprint is kept as the finding's `source_id`.
+    /// The caller runs `secgate_core::fingerprint::assign` over the findings
+    /// of one report.
     pub fn to_finding(&self) -> Finding {
         let mut f = Finding::new(
             Scanner {
@@ -146,6 +148,7 @@ impl Hit {
                 file: self.path.clone(),
                 line: Some(self.line),
                 commit: self.commit.clone(),
+                digest: self.digest(),
             },
         );
         f.confidence = Confidence::High;

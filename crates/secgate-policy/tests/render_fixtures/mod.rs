@@ -169,6 +169,7 @@ pub fn secret_aws() -> Finding {
             file: "config/prod.env".into(),
             line: Some(3),
             commit: Some("9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6".into()),
+            digest: None,
         },
     );
     f.rule_id = Some("aws-access-token".into());
