@@ -1,6 +1,6 @@
 //! The finding: one thing a scanner reported, in one model for every format.
 
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{Fingerprint, SecretDigest};
 use crate::identifier::Identifier;
 use crate::severity::{Confidence, Severity};
 use serde::{Deserialize, Serialize};
@@ -327,6 +327,11 @@ pub enum Location {
         /// The commit that holds it, where the scan read git history.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit: Option<String>,
+        /// The secret's digest, where the report carries the secret or its
+        /// digest (never the secret itself). Part of the fingerprint: a
+        /// different secret at the same place is a different finding.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<SecretDigest>,
     },
     /// A resource that is not a file: a Kubernetes object, a cloud resource, a binary's function.
     Resource {
@@ -386,7 +391,9 @@ impl Location {
                 Some(l) => format!("{file}:{l}"),
                 None => file.clone(),
             },
-            Location::Secret { file, line, commit } => {
+            Location::Secret {
+                file, line, commit, ..
+            } => {
                 let mut s = match line {
                     Some(l) => format!("{file}:{l}"),
                     None => file.clone(),

@@ -15,7 +15,12 @@
 //! 3. the location kind and its stable facts:
 //!    - source: `src`, the normalised path, the normalised snippet (whitespace
 //!      runs folded to one space, trimmed; empty when the report has none);
-//!    - secret: `secret`, the normalised path;
+//!    - secret: `secret`, the normalised path, then the secret's digest
+//!      ([`SecretDigest`]: the first 16 hex digits of the SHA-256 of the secret
+//!      text) when the report carries the secret or its digest; when it carries
+//!      neither (Trivy, which redacts the match; SARIF, whose snippet is
+//!      dropped; a redacted gitleaks report), no part is added and the
+//!      fingerprint is the one earlier versions computed;
 //!    - dependency: `dep`, the normalised manifest path, the lowercase package
 //!      name, the installed version;
 //!    - container: `pkg`, the normalised image, the lowercase package name, the
@@ -30,7 +35,13 @@
 //!
 //! Line numbers, the scanner, the severity and the description are never
 //! hashed: a line moving, a scanner upgrade that re-rates a CVE, or a reworded
-//! advisory do not make a finding new. Paths are normalised by turning `\` into
+//! advisory do not make a finding new. The secret's digest is hashed so that a
+//! different secret of the same rule in the same file (a rotated key committed
+//! in the old key's place) is a new finding, not the old one renumbered: a
+//! baseline must not pass it as existing. A baseline or an exception written
+//! before the digest was hashed holds the digest-free fingerprints, so secret
+//! findings that now carry a digest look new against it (the gate fails
+//! closed); record the baseline again. Paths are normalised by turning `\` into
 //! `/` and removing a leading `./` or `/`; images by removing a Trivy
 //! `" (os version)"` suffix and a `docker.io/library/` or `docker.io/` prefix.
 //!
@@ -159,6 +170,119 @@ impl<'de> Deserialize<'de> for Fingerprint {
     }
 }
 
+/// The digest of a secret: the first 16 hex digits (lowercase) of the
+/// SHA-256 of the secret text, the same digits `secgate-secrets` prints in its
+/// fingerprints (`<rule-id>:<digest>`). It is hashed into the fingerprint of a
+/// secret finding (see the module docs), so that two different secrets of one
+/// rule in one file are two findings.
+///
+/// It can only be made by hashing ([`SecretDigest::of`]) or from digits
+/// (a full SHA-256 in hex, or the 16 digits themselves): never from the secret
+/// text by mistake. It is not the secret, but a short hash of a weak secret can
+/// be tested against guesses: it is kept out of human-readable outputs.
+///
+/// ```
+/// use secgate_core::SecretDigest;
+/// let d = SecretDigest::of("not-a-real-secret");
+/// assert_eq!(d.as_str().len(), 16);
+/// assert_eq!(d.as_str().parse::<SecretDigest>(), Ok(d));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretDigest([u8; SecretDigest::HEX_DIGITS]);
+
+impl SecretDigest {
+    /// How many hex digits of the SHA-256 are kept.
+    pub const HEX_DIGITS: usize = 16;
+
+    /// The digest of a secret's text (its bytes as the report or the file holds them).
+    pub fn of(secret: impl AsRef<[u8]>) -> SecretDigest {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let d = Sha256::digest(secret.as_ref());
+        let mut out = [0u8; Self::HEX_DIGITS];
+        for (i, b) in d.iter().take(Self::HEX_DIGITS / 2).enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        SecretDigest(out)
+    }
+
+    /// The digest from a secret's full SHA-256 written as 64 hex digits (any
+    /// case), as GitLab's secret detection writes it in a `cve` key and
+    /// `secgate-secrets` in `secret_sha256`; `None` for anything else.
+    pub fn from_sha256_hex(sha256: &str) -> Option<SecretDigest> {
+        let t = sha256.trim();
+        if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        t[..Self::HEX_DIGITS].parse().ok()
+    }
+
+    /// The 16 lowercase hex digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretDigest({})", self.as_str())
+    }
+}
+
+/// The error of parsing a secret digest from text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretDigestError;
+
+impl fmt::Display for SecretDigestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The text is not repeated: it may be a secret given by mistake.
+        write!(
+            f,
+            "not a secret digest (expected {} hex digits)",
+            SecretDigest::HEX_DIGITS
+        )
+    }
+}
+
+impl std::error::Error for SecretDigestError {}
+
+impl FromStr for SecretDigest {
+    type Err = SecretDigestError;
+
+    /// Exactly 16 hex digits, any case, surrounding whitespace ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().as_bytes();
+        if t.len() != Self::HEX_DIGITS || !t.iter().all(u8::is_ascii_hexdigit) {
+            return Err(SecretDigestError);
+        }
+        let mut out = [0u8; Self::HEX_DIGITS];
+        for (o, b) in out.iter_mut().zip(t) {
+            *o = b.to_ascii_lowercase();
+        }
+        Ok(SecretDigest(out))
+    }
+}
+
+impl Serialize for SecretDigest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretDigest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Normalises a path for fingerprints: `\` to `/`, no leading `./` or `/`.
 pub fn normalize_path(path: &str) -> String {
     path_part(path).into_owned()
@@ -258,9 +382,13 @@ fn for_each_key_part(f: &Finding, mut part: impl FnMut(&str)) {
                     .unwrap_or_default(),
             );
         }
-        Location::Secret { file, .. } => {
+        Location::Secret { file, digest, .. } => {
             part("secret");
             part(&path_part(file));
+            // No part without a digest: the fingerprint of earlier versions.
+            if let Some(d) = digest {
+                part(d.as_str());
+            }
         }
         Location::Dependency { file, package } => {
             part("dep");
@@ -473,6 +601,175 @@ mod tests {
             s[0].fingerprint.to_hex(),
             "756bea1a4921667e20cbc7b46d403e071c0d92130eb1603988d35a7058f2b7e6"
         );
+    }
+
+    fn secret(file: &str, line: u32, digest: Option<SecretDigest>) -> Finding {
+        let mut f = Finding::new(
+            Scanner::named("gitleaks"),
+            Category::SecretDetection,
+            Severity::Critical,
+            "AWS access key",
+            Location::Secret {
+                file: file.into(),
+                line: Some(line),
+                commit: None,
+                digest,
+            },
+        );
+        f.rule_id = Some("aws-access-token".into());
+        f
+    }
+
+    /// Golden values of secret findings. Without a digest the fingerprint is
+    /// the one every earlier version computed (rule, `secret`, path,
+    /// occurrence); with one, the digest is hashed after the path.
+    #[test]
+    fn golden_secret_fingerprints() {
+        let mut none = vec![secret("./conf/aws.tf", 3, None)];
+        assign(&mut none);
+        assert_eq!(
+            none[0].fingerprint.to_hex(),
+            "2de269840b79a44c85c30f4a040330351d0c00408860ad26ebd79bc01e3b90ea"
+        );
+        let a = SecretDigest::of("fake-secret-AAAA-1111");
+        let b = SecretDigest::of("fake-secret-BBBB-2222");
+        assert_eq!(a.as_str(), "4933b829171d9b7d");
+        assert_eq!(b.as_str(), "cbbc0a478d8049af");
+        let mut with = vec![
+            secret("conf/aws.tf", 3, Some(a)),
+            secret("conf/aws.tf", 9, Some(b)),
+        ];
+        assign(&mut with);
+        assert_eq!(
+            with[0].fingerprint.to_hex(),
+            "10da99dfefd873b4eede3f7d53f20a48fab2219318d9b8b8310b780718e18872"
+        );
+        assert_eq!(
+            with[1].fingerprint.to_hex(),
+            "328e510d221a11c94929fa2ebf5047c63a6dbd1766711a00c0d9e59d31fc70fb"
+        );
+    }
+
+    /// The fail-open this guards against: a rotated key committed in the old
+    /// key's place took the old key's fingerprint (same rule, same file,
+    /// occurrence 0), so a baseline passed it as existing.
+    #[test]
+    fn rotated_secret_in_same_file_is_a_different_fingerprint() {
+        let old = SecretDigest::of("fake-secret-AAAA-1111");
+        let new = SecretDigest::of("fake-secret-BBBB-2222");
+        let mut base = vec![secret("conf/aws.tf", 3, Some(old))];
+        let mut rotated = vec![secret("conf/aws.tf", 3, Some(new))];
+        let mut moved = vec![secret("conf/aws.tf", 40, Some(old))];
+        assign(&mut base);
+        assign(&mut rotated);
+        assign(&mut moved);
+        assert_ne!(base[0].fingerprint, rotated[0].fingerprint);
+        // The same secret on another line is the same finding.
+        assert_eq!(base[0].fingerprint, moved[0].fingerprint);
+
+        // Two different secrets of one rule in one file are each the first
+        // occurrence of their own key: removing one leaves the other's
+        // fingerprint alone (before, the second was renumbered to 0).
+        let mut both = vec![
+            secret("conf/aws.tf", 3, Some(new)),
+            secret("conf/aws.tf", 1, Some(old)),
+        ];
+        assign(&mut both);
+        assert_eq!(both[1].fingerprint, base[0].fingerprint);
+        assert_eq!(both[0].fingerprint, rotated[0].fingerprint);
+        // The same secret twice in a file is still two occurrences.
+        let mut twice = vec![
+            secret("conf/aws.tf", 3, Some(old)),
+            secret("conf/aws.tf", 8, Some(old)),
+        ];
+        assign(&mut twice);
+        assert_eq!(twice[0].fingerprint, base[0].fingerprint);
+        assert_eq!(twice[1].fingerprint, compute(&twice[1], 1));
+        assert_ne!(twice[0].fingerprint, twice[1].fingerprint);
+    }
+
+    /// Without a digest (Trivy, SARIF, a redacted report) nothing changes: the
+    /// key is rule, `secret`, path, and a different secret at that place is
+    /// not told apart (documented; those formats do not carry the secret).
+    #[test]
+    fn secret_without_a_digest_keys_as_before() {
+        let f = secret("conf/aws.tf", 3, None);
+        assert_eq!(
+            stable_key(&f),
+            ["aws-access-token", "secret", "conf/aws.tf"]
+        );
+        assert_eq!(
+            compute(&f, 0),
+            Fingerprint::of_parts([
+                "secgate-fp-v1",
+                "aws-access-token",
+                "secret",
+                "conf/aws.tf",
+                "0"
+            ])
+        );
+        let d = SecretDigest::of("fake-secret-AAAA-1111");
+        let g = secret("conf/aws.tf", 3, Some(d));
+        assert_eq!(
+            stable_key(&g),
+            [
+                "aws-access-token",
+                "secret",
+                "conf/aws.tf",
+                "4933b829171d9b7d"
+            ]
+        );
+        assert_ne!(compute(&f, 0), compute(&g, 0));
+    }
+
+    #[test]
+    fn secret_digest_forms() {
+        let d = SecretDigest::of(b"fake-secret-AAAA-1111");
+        // The first 16 hex digits of the SHA-256, as `secgate-secrets` prints them.
+        let full = "4933b829171d9b7d";
+        assert_eq!(d.to_string(), full);
+        assert_eq!(format!("{d:?}"), format!("SecretDigest({full})"));
+        let sha = {
+            let h = Sha256::digest(b"fake-secret-AAAA-1111");
+            h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        assert_eq!(SecretDigest::from_sha256_hex(&sha), Some(d));
+        assert_eq!(SecretDigest::from_sha256_hex(&sha.to_uppercase()), Some(d));
+        assert_eq!(SecretDigest::from_sha256_hex(full), None);
+        assert_eq!(SecretDigest::from_sha256_hex(&sha[..63]), None);
+        assert_eq!(" 4933B829171D9B7D ".parse::<SecretDigest>(), Ok(d));
+        for bad in [
+            "",
+            "4933b829171d9b7",
+            "4933b829171d9b7d0",
+            "4933b829171d9b7g",
+            &sha,
+        ] {
+            assert!(bad.parse::<SecretDigest>().is_err(), "{bad}");
+        }
+        // The error never repeats its input (it may be a secret given by mistake).
+        let e = "hunter2hunter2".parse::<SecretDigest>().unwrap_err();
+        assert!(!e.to_string().contains("hunter2"));
+        // Serialised as the digits; absent when there is none, and a finding
+        // serialised before the field existed still reads.
+        let loc = Location::Secret {
+            file: "a".into(),
+            line: None,
+            commit: None,
+            digest: Some(d),
+        };
+        let j = serde_json::to_string(&loc).unwrap();
+        assert_eq!(
+            j,
+            format!(r#"{{"type":"secret","file":"a","digest":"{full}"}}"#)
+        );
+        assert_eq!(serde_json::from_str::<Location>(&j).unwrap(), loc);
+        let old: Location = serde_json::from_str(r#"{"type":"secret","file":"a"}"#).unwrap();
+        assert!(matches!(old, Location::Secret { digest: None, .. }));
+        assert!(serde_json::from_str::<Location>(
+            r#"{"type":"secret","file":"a","digest":"hunter2"}"#
+        )
+        .is_err());
     }
 
     /// Repeated keys: each occurrence's number, in decimal, ends the hashed

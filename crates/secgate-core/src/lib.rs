@@ -36,7 +36,7 @@ pub mod report;
 pub mod severity;
 
 pub use finding::{Category, Finding, Fix, FixStatus, IdPattern, Link, Location, Package, Scanner};
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Fingerprint, SecretDigest, SecretDigestError};
 pub use identifier::{Identifier, IdentifierError};
 pub use report::{count_by_severity, Format, Report, ScanStatus};
 pub use severity::{Confidence, Severity, UnknownLevel};

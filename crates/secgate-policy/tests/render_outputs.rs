@@ -69,6 +69,34 @@ fn no_output_prints_a_secret_or_a_snippet() {
     }
 }
 
+/// A secret's digest (16 hex digits of its SHA-256) is written only where a
+/// reader needs it to keep the fingerprint: the GitLab reports (read back as
+/// a baseline) and the JSON result (the model, as is). Human-readable
+/// outputs, SARIF and Code Quality never carry it.
+#[test]
+fn the_secret_digest_is_only_in_machine_outputs() {
+    let digest = match secret_aws().location {
+        Location::Secret {
+            digest: Some(d), ..
+        } => d.to_string(),
+        other => panic!("the fixture has no digest: {other:?}"),
+    };
+    let v = verdict();
+    let mut machines = 0;
+    for (name, text) in every_output(&v) {
+        let machine = name == "json" || (name.starts_with("gitlab") && name.contains("secret"));
+        machines += usize::from(machine);
+        assert_eq!(
+            text.contains(&digest),
+            machine,
+            "{name}: the digest is {}",
+            if machine { "missing" } else { "printed" }
+        );
+    }
+    // The JSON result, the verdict's secret-detection report and one of its own.
+    assert_eq!(machines, 3);
+}
+
 #[test]
 fn json_result_reads_back_as_the_verdict_with_every_fingerprint() {
     let v = verdict();

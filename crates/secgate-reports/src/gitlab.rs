@@ -45,19 +45,37 @@
 //! [`Location::Container`] (`image`, `operating_system`, package); DAST and
 //! API fuzzing [`Location::Dast`] (`hostname` + `path`, upper-case `method`,
 //! `param`); secret detection [`Location::Secret`] (`file`, `start_line`,
-//! `commit.sha` unless it is the all-zero placeholder); coverage fuzzing
-//! [`Location::Resource`] (crash type, first frame of the crash state).
+//! `commit.sha` unless it is the all-zero placeholder, and the secret's
+//! digest, below); coverage fuzzing [`Location::Resource`] (crash type, first
+//! frame of the crash state).
 //!
-//! `raw_source_code_extract` (the secret itself, in secret-detection reports),
-//! `evidence`, `tracking`, `details`, `scan.primary_identifiers` and any other
-//! key are never read into memory: they are skipped while parsing.
+//! # The secret's digest
+//!
+//! A secret finding's location carries the secret's digest (the first 16 hex
+//! digits of its SHA-256, [`secgate_core::SecretDigest`], the digits
+//! `secgate-secrets` and the gitleaks reader use), which its fingerprint
+//! hashes, from the first of:
+//!
+//! 1. `details.secgate_secret_digest.value`: the 16 digits, as secgate's own
+//!    GitLab reports (the gate's and `secgate-secrets`') write them;
+//! 2. `raw_source_code_extract`: in GitLab's secret detection, the secret
+//!    itself (gitleaks' `Secret`): hashed while it is read, never kept;
+//! 3. the 64-hex SHA-256 of the secret inside a compound `cve` key
+//!    (`file:sha256:rule`, written by GitLab's analyzer before schema 15).
+//!
+//! None of them (a redacted extract, another producer): no digest, and the
+//! fingerprint is the digest-free one of earlier versions.
+//!
+//! `evidence`, `tracking`, the rest of `details`, `scan.primary_identifiers`
+//! and any other key are never read into memory: they are skipped while
+//! parsing.
 
 use crate::detect::TopObject;
 use crate::lenient;
 use crate::ParseError;
 use secgate_core::{
     Category, Confidence, Finding, Fix, Format, Identifier, Link, Location, Package, Report,
-    ScanStatus, Scanner, Severity,
+    ScanStatus, Scanner, SecretDigest, Severity,
 };
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
@@ -149,8 +167,126 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
     }
 }
 
+/// The `Visitor` methods of a lenient reader for every shape but strings and
+/// objects: read (an array element by element) and give `None`.
+macro_rules! other_shapes_give_none {
+    () => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Self)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    };
+}
+
+/// A secret's text (`raw_source_code_extract`) read as its digest: the text
+/// is hashed where it lies in the input and never kept. Any other shape, a
+/// blank or a redacted text: no digest, and no error (the key was skipped,
+/// whatever it held, before it was read).
+fn digest_of_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretDigest>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<SecretDigest>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(crate::secret::digest_of(Some(v)))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        other_shapes_give_none!();
+    }
+    d.deserialize_any(V)
+}
+
+/// `details.secgate_secret_digest.value` (16 hex digits), as secgate's own
+/// GitLab reports write it. The rest of `details` is skipped unread, and any
+/// other shape gives `None` without error (`details` was skipped, whatever it
+/// held, before it was read).
+fn details_digest<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretDigest>, D::Error> {
+    /// The `details` object: finds the one entry.
+    struct Details;
+    impl<'de> Visitor<'de> for Details {
+        type Value = Option<SecretDigest>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = None;
+            while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "secgate_secret_digest" {
+                    out = a.next_value::<Entry>()?.0;
+                } else {
+                    a.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(out)
+        }
+        other_shapes_give_none!();
+    }
+    /// The entry (`{"name", "type": "text", "value"}`): its `value`.
+    struct Entry(Option<SecretDigest>);
+    impl<'de> Deserialize<'de> for Entry {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(EntryV).map(Entry)
+        }
+    }
+    struct EntryV;
+    impl<'de> Visitor<'de> for EntryV {
+        type Value = Option<SecretDigest>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = None;
+            while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "value" {
+                    out = a
+                        .next_value::<lenient::Text>()?
+                        .0
+                        .and_then(|v| v.parse::<SecretDigest>().ok());
+                } else {
+                    a.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(out)
+        }
+        other_shapes_give_none!();
+    }
+    d.deserialize_any(Details)
+}
+
 /// One entry of `vulnerabilities[]`. Keys that are not declared here
-/// (`raw_source_code_extract`, `evidence`, `tracking`, `details`...) are skipped.
+/// (`evidence`, `tracking`, the rest of `details`...) are skipped.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Vulnerability {
@@ -182,6 +318,12 @@ pub(crate) struct Vulnerability {
     links: Vec<RawLink>,
     #[serde(deserialize_with = "lenient::list")]
     flags: Vec<RawFlag>,
+    /// The secret (secret detection): only its digest is kept.
+    #[serde(deserialize_with = "digest_of_secret")]
+    raw_source_code_extract: Option<SecretDigest>,
+    /// Only `secgate_secret_digest` is read.
+    #[serde(deserialize_with = "details_digest")]
+    details: Option<SecretDigest>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -449,7 +591,11 @@ fn dast_location(loc: RawLocation) -> Location {
 
 /// Builds the location of the kind the category implies, or of the kind the
 /// fields show when they do not fit the category (an artifact of another type).
-fn build_location(category: &Category, loc: Option<RawLocation>) -> Location {
+fn build_location(
+    category: &Category,
+    loc: Option<RawLocation>,
+    digest: Option<SecretDigest>,
+) -> Location {
     let Some(loc) = loc else {
         return Location::None;
     };
@@ -487,6 +633,7 @@ fn build_location(category: &Category, loc: Option<RawLocation>) -> Location {
                     .commit
                     .and_then(|c| c.sha)
                     .filter(|s| !s.trim().chars().all(|c| c == '0')),
+                digest,
             },
             None => Location::None,
         },
@@ -668,7 +815,13 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
             .as_deref()
             .and_then(Severity::parse_lenient)
             .unwrap_or(Severity::Unknown);
-        let location = build_location(&category, v.location);
+        // The secret's digest, in the order of the module docs.
+        let digest = v.details.or(v.raw_source_code_extract).or_else(|| {
+            v.cve
+                .as_deref()
+                .and_then(|c| c.split(':').find_map(SecretDigest::from_sha256_hex))
+        });
+        let location = build_location(&category, v.location, digest);
 
         let mut identifiers = Vec::with_capacity(v.identifiers.len() + 1);
         let mut rule_id = None;

@@ -10,6 +10,7 @@
 //! | `location` ([`Location::Secret`]) `file` | `File` (`SymlinkFile` noted in the description) | `file` |
 //! | `location.line` | `StartLine` | `lineNumber` (absent before v6) |
 //! | `location.commit` | `Commit` | `commit` |
+//! | `location.digest` ([`secgate_core::SecretDigest`]) | SHA-256 of `Secret` | SHA-256 of `offender` (the whole match) |
 //! | `source_id` | `Fingerprint` | |
 //! | `links` | | `leakURL` |
 //! | description | rule, tags (`Tags` array), column, date | rule, tags (`tags` comma-joined string), operation, date |
@@ -21,8 +22,15 @@
 //! **The secret is never kept.** `Secret`, `Match`, `offender` and `line` hold
 //! the secret (or the line around it): they are not read at all, except to
 //! mask them (as `[masked]`) should a kept field (a file name, a rule
-//! description) happen to contain them. Author, e-mail and commit message are
-//! not kept either.
+//! description) happen to contain them, and to hash the secret into the
+//! location's digest (the first 16 hex digits of its SHA-256, the digits
+//! `secgate-secrets` prints for the same secret), which the fingerprint
+//! hashes: a rotated key in the old key's place is a new finding. gitleaks 8's
+//! `Secret` is the secret itself; before gitleaks 8 only the whole match
+//! (`offender`) is written, so its digest tells secrets apart but agrees with
+//! no other format. A redacted secret (`REDACTED`, only `*`) gives no digest:
+//! the fingerprint is then the digest-free one of earlier versions. Author,
+//! e-mail and commit message are not kept.
 
 use crate::lenient;
 use crate::ParseError;
@@ -227,12 +235,19 @@ fn convert_leak(index: usize, leak: Leak) -> Result<Finding, ParseError> {
         }
     }
 
+    // gitleaks 8's secret, else the match of gitleaks 3 to 7 (never both).
+    let digest = crate::secret::digest_of(leak.secret.as_deref().or(leak.offender.as_deref()));
     let mut f = Finding::new(
         scanner(),
         Category::SecretDetection,
         Severity::Critical,
         title,
-        Location::Secret { file, line, commit },
+        Location::Secret {
+            file,
+            line,
+            commit,
+            digest,
+        },
     );
     f.confidence = Confidence::Unknown;
     f.description = Some(desc);
@@ -260,7 +275,7 @@ fn convert_leak(index: usize, leak: Leak) -> Result<Finding, ParseError> {
 #[cfg(test)]
 mod tests {
     use crate::{parse, parse_with, ParseOptions};
-    use secgate_core::{Category, Format, Location, Severity};
+    use secgate_core::{Category, Format, Location, SecretDigest, Severity};
 
     #[test]
     fn v8_pascal_case() {
@@ -282,7 +297,8 @@ mod tests {
             Location::Secret {
                 file: "/conf/aws.tf".into(),
                 line: Some(2),
-                commit: Some("74d5".into())
+                commit: Some("74d5".into()),
+                digest: Some(SecretDigest::of("AKIAXXXXXXXXXXXXXXXX")),
             }
         );
         assert_eq!(
@@ -308,7 +324,8 @@ mod tests {
             Location::Secret {
                 file: "k.txt".into(),
                 line: Some(5),
-                commit: None
+                commit: None,
+                digest: Some(SecretDigest::of("hunter2hunter2")),
             }
         );
         let all = serde_json::to_string(&r).unwrap();
@@ -324,6 +341,57 @@ mod tests {
         let all = serde_json::to_string(&r).unwrap();
         assert!(!all.contains("s3cr3tvalue"), "{all}");
         assert!(all.contains("dir/[masked].txt"));
+    }
+
+    /// The secret enters the fingerprint through its digest: a different
+    /// secret of the same rule in the same file is a different finding, the
+    /// same secret on another line the same one.
+    #[test]
+    fn the_secret_digest_tells_rotated_secrets_apart() {
+        let leak = |secret: &str, line: u32| {
+            let json = format!(
+                r#"[{{"RuleID":"generic-api-key","File":"conf/app.env","StartLine":{line},"Secret":"{secret}","Match":"KEY={secret}"}}]"#
+            );
+            parse(json.as_bytes()).unwrap().findings.remove(0)
+        };
+        let a = leak("fake-secret-AAAA-1111", 3);
+        let b = leak("fake-secret-BBBB-2222", 3);
+        let a_moved = leak("fake-secret-AAAA-1111", 30);
+        assert!(matches!(
+            &a.location,
+            Location::Secret { digest: Some(d), .. } if d.as_str() == "4933b829171d9b7d"
+        ));
+        assert_ne!(a.fingerprint, b.fingerprint);
+        assert_eq!(a.fingerprint, a_moved.fingerprint);
+    }
+
+    /// A redacted secret (gitleaks `--redact`, or masked with `*`) gives no
+    /// digest: the fingerprint is the digest-free one, as before.
+    #[test]
+    fn a_redacted_secret_gives_no_digest() {
+        for secret in ["REDACTED", "************"] {
+            let json =
+                format!(r#"[{{"RuleID":"r","File":"f","StartLine":1,"Secret":"{secret}"}}]"#);
+            let r = parse(json.as_bytes()).unwrap();
+            assert!(
+                matches!(
+                    r.findings[0].location,
+                    Location::Secret { digest: None, .. }
+                ),
+                "{secret}"
+            );
+        }
+        let r =
+            parse(br#"[{"offender":"REDACTED","rule":"AWS","file":"f","lineNumber":2}]"#).unwrap();
+        assert!(matches!(
+            r.findings[0].location,
+            Location::Secret { digest: None, .. }
+        ));
+        let r = parse(br#"[{"RuleID":"r","File":"f","StartLine":1}]"#).unwrap();
+        assert!(matches!(
+            r.findings[0].location,
+            Location::Secret { digest: None, .. }
+        ));
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod lenient;
 mod gitlab;
 mod gitleaks;
 mod sarif;
+mod secret;
 mod trivy;
 mod zap;
 

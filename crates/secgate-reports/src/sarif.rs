@@ -1135,10 +1135,13 @@ fn location_of(
                     .and_then(|t| t.0.clone())
                     .or_else(|| result.properties.as_ref().and_then(|p| p.commit.clone()))
                     .filter(|c| !crate::gitleaks::is_null_commit(c));
+                // No digest: the secret is only in the snippet (and, for
+                // gitleaks, `properties.offender`), never read (module docs).
                 return Location::Secret {
                     file,
                     line: start_line,
                     commit,
+                    digest: None,
                 };
             }
             Category::ContainerScanning | Category::DependencyScanning

@@ -902,10 +902,12 @@ impl Ctx<'_> {
             Category::SecretDetection,
             severity,
             title,
+            // No digest: Trivy redacts the secret in `Match` and `Code`.
             Location::Secret {
                 file: target.to_string(),
                 line: s.start_line,
                 commit: None,
+                digest: None,
             },
         );
         f.original_severity = s.severity;

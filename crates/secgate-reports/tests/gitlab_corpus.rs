@@ -1,7 +1,7 @@
 //! Field-level checks of real GitLab reports from the shared corpus (the
 //! counts of every file are in `tests/expect/gitlab-*.tsv`).
 
-use secgate_core::{Category, Confidence, Identifier, Location, Report};
+use secgate_core::{Category, Confidence, Identifier, Location, Report, SecretDigest};
 use secgate_reports::{parse, parse_with, ParseError, ParseOptions};
 use std::path::Path;
 
@@ -120,6 +120,37 @@ fn secret_detection_reports_never_carry_the_secret() {
                 "{rel}: zero commit is not a commit: {:?}",
                 f.location
             );
+        }
+    }
+}
+
+/// GitLab's analyzer writes the secret as `raw_source_code_extract` and its
+/// full SHA-256 inside the compound `cve` key (`file:sha256:rule`): the
+/// digest taken from the extract is the first 16 digits of that hash, so the
+/// two sources agree, and it is what `secgate-secrets` would print.
+#[test]
+fn secret_digest_is_the_extract_hash_gitlab_also_writes_in_cve() {
+    let Some(dir) = corpus_dir() else { return };
+    for rel in [
+        "gitlab-secret-detection/defectdojo__gitlab_secret_detection_report_1_vuln_v15.json",
+        "gitlab-secret-detection/defectdojo__gitlab_secret_detection_report_3_vuln_v14.json",
+    ] {
+        let bytes = read(&dir, rel);
+        let raw: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let r = parse(&bytes).unwrap();
+        let vulns = raw["vulnerabilities"].as_array().unwrap();
+        assert_eq!(vulns.len(), r.findings.len());
+        for (v, f) in vulns.iter().zip(&r.findings) {
+            let extract = v["raw_source_code_extract"].as_str().unwrap();
+            let cve_hash = v["cve"].as_str().unwrap().split(':').nth(1).unwrap();
+            let Location::Secret {
+                digest: Some(d), ..
+            } = &f.location
+            else {
+                panic!("{rel}: no digest: {:?}", f.location)
+            };
+            assert_eq!(*d, SecretDigest::of(extract), "{rel}");
+            assert_eq!(d.as_str(), &cve_hash[..16], "{rel}");
         }
     }
 }

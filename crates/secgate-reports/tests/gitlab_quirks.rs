@@ -1,7 +1,7 @@
 //! GitLab security reports: one test per quirk, with small fixtures of our own.
 
 use secgate_core::{
-    Category, Confidence, Format, Identifier, Location, Report, ScanStatus, Severity,
+    Category, Confidence, Format, Identifier, Location, Report, ScanStatus, SecretDigest, Severity,
 };
 use secgate_reports::{parse, parse_with, ParseError, ParseOptions};
 
@@ -189,7 +189,9 @@ fn secret_detection_never_keeps_the_extract_and_ignores_the_zero_commit() {
         Location::Secret {
             file: "README.md".into(),
             line: Some(5),
-            commit: None
+            commit: None,
+            // Only the extract's digest is kept.
+            digest: Some(SecretDigest::of("AKIAQYLPMN5HFIQR7X2Z")),
         }
     );
     assert_eq!(
@@ -197,7 +199,8 @@ fn secret_detection_never_keeps_the_extract_and_ignores_the_zero_commit() {
         Location::Secret {
             file: "config/x.env".into(),
             line: Some(2),
-            commit: Some("4b825dc642cb6eb9a060e54bf8d69288fbee4904".into())
+            commit: Some("4b825dc642cb6eb9a060e54bf8d69288fbee4904".into()),
+            digest: Some(SecretDigest::of("AKIAQYLPMN5HFIQR7X2Y")),
         }
     );
     assert_eq!(r.findings[0].rule_id.as_deref(), Some("AWS"));
@@ -206,6 +209,72 @@ fn secret_detection_never_keeps_the_extract_and_ignores_the_zero_commit() {
         !everything.contains("AKIAQYLPMN5HFIQR7X2"),
         "the secret leaked"
     );
+}
+
+/// The secret's digest comes from `details.secgate_secret_digest` (secgate's
+/// own reports), else `raw_source_code_extract`, else the SHA-256 in a
+/// compound `cve`; a redacted extract or none of them gives no digest; and
+/// `details` or an extract of any shape is still no error.
+#[test]
+fn secret_digest_sources_in_order_and_odd_shapes() {
+    let one = |fields: &str| -> Option<SecretDigest> {
+        let json = format!(
+            r#"{{"version": "15.0.4", "scan": {{"type": "secret_detection", "status": "success"}},
+              "vulnerabilities": [{{"id": "1", "name": "key", "severity": "Critical",
+                "location": {{"file": "a.env", "start_line": 2, "commit": {{"sha": "0000000"}}}},
+                "identifiers": [{{"type": "gitleaks_rule_id", "value": "generic"}}] {fields}}}]}}"#
+        );
+        let r = parse(json.as_bytes()).unwrap_or_else(|e| panic!("{fields}: {e}"));
+        match r.findings[0].location {
+            Location::Secret { digest, .. } => digest,
+            ref other => panic!("{other:?}"),
+        }
+    };
+    let secret = "made-up-value-9f8e7d6c";
+    let of = SecretDigest::of(secret);
+    assert_eq!(
+        one(&format!(r#", "raw_source_code_extract": "{secret}""#)),
+        Some(of)
+    );
+    // The SHA-256 of "AKIAIOSFODNN7EXAMPLE" (GitLab's documentation key) in a `cve` key.
+    let cve = r#", "cve": "README.md:1a5d44a2dca19669d72edf4c4f1c27c4c1ca4b4408fbb17f6ce4ad452d78ddb3:AWS""#;
+    assert_eq!(one(cve), Some(SecretDigest::of("AKIAIOSFODNN7EXAMPLE")));
+    let ours = r#", "details": {"secgate_secret_digest": {"name": "secgate secret digest", "type": "text", "value": "0123456789abcdef"}}"#;
+    let ours_digest: SecretDigest = "0123456789abcdef".parse().unwrap();
+    assert_eq!(one(ours), Some(ours_digest));
+    // In order: secgate's detail, then the extract, then `cve`.
+    assert_eq!(
+        one(&format!(
+            "{ours}, \"raw_source_code_extract\": \"{secret}\"{cve}"
+        )),
+        Some(ours_digest)
+    );
+    assert_eq!(
+        one(&format!(r#", "raw_source_code_extract": "{secret}"{cve}"#)),
+        Some(of)
+    );
+    // Nothing usable: no digest, no error.
+    for fields in [
+        "",
+        r#", "raw_source_code_extract": "REDACTED""#,
+        r#", "raw_source_code_extract": "****""#,
+        r#", "raw_source_code_extract": """#,
+        r#", "raw_source_code_extract": null"#,
+        r#", "raw_source_code_extract": 12"#,
+        r#", "raw_source_code_extract": ["x", {"y": 1}]"#,
+        r#", "raw_source_code_extract": {"a": [1]}"#,
+        r#", "cve": "a.env:not-a-hash:generic""#,
+        r#", "details": []"#,
+        r#", "details": ["x", 1, {"secgate_secret_digest": {"value": "0123456789abcdef"}}]"#,
+        r#", "details": "text""#,
+        r#", "details": null"#,
+        r#", "details": {"secgate_secret_digest": "0123456789abcdef"}"#,
+        r#", "details": {"secgate_secret_digest": {"value": "hunter2"}}"#,
+        r#", "details": {"secgate_secret_digest": {"value": ["0123456789abcdef"]}}"#,
+        r#", "details": {"other": {"type": "table", "rows": [[{"type": "text", "value": "x"}]]}}"#,
+    ] {
+        assert_eq!(one(fields), None, "{fields}");
+    }
 }
 
 #[test]

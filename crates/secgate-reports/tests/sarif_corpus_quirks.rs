@@ -1,7 +1,7 @@
 //! The SARIF, ZAP and gitleaks quirks of real corpus files, checked on the
 //! files themselves (the counts are in `tests/expect/*.tsv`).
 
-use secgate_core::{Category, Identifier, Location, ScanStatus, Severity};
+use secgate_core::{Category, Identifier, Location, ScanStatus, SecretDigest, Severity};
 use secgate_reports::{parse, Report};
 
 mod common;
@@ -267,7 +267,9 @@ fn gitleaks_real_reports() {
         Location::Secret {
             file: "auth.py".into(),
             line: Some(1),
-            commit: None
+            commit: None,
+            // gitleaks 8's `Secret`, hashed.
+            digest: Some(SecretDigest::of("a secret")),
         }
     );
     let Some(r) = load("gitleaks/defectdojo__gitleaks8_many.json") else {

@@ -33,8 +33,9 @@ pub mod ignore;
 pub mod output;
 mod prefilter;
 
-/// Hex digits of the secret's SHA-256 in a fingerprint (`<rule-id>:<digits>`).
-pub(crate) const FINGERPRINT_HEX_DIGITS: usize = 16;
+/// Hex digits of the secret's SHA-256 in a fingerprint (`<rule-id>:<digits>`):
+/// the digits of [`SecretDigest`], which the gate's readers compute the same way.
+pub(crate) const FINGERPRINT_HEX_DIGITS: usize = SecretDigest::HEX_DIGITS;
 pub mod rules;
 pub mod walk;
 
@@ -44,7 +45,9 @@ pub use engine::Engine;
 pub use ignore::{IgnoreError, IgnoreFile};
 pub use rules::{Rule, RuleKind, Validator};
 
-use secgate_core::{Category, Confidence, Finding, Identifier, Location, Scanner, Severity};
+use secgate_core::{
+    Category, Confidence, Finding, Identifier, Location, Scanner, SecretDigest, Severity,
+};
 
 /// One secret found. Holds no secret text: only its hash and a redacted form.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -65,7 +68,8 @@ pub struct Hit {
     pub secret_sha256: String,
     /// Safe to print: the format's literal prefix followed by `…` (`ghp_…`), or `****`.
     pub redacted: String,
-    /// `<rule_id>:<first 16 hex of secret_sha256>`: stable when lines move.
+    /// `<rule_id>:<first 16 hex of secret_sha256>` (the [`SecretDigest`] of
+    /// the secret): stable when lines move.
     pub fingerprint: String,
     /// Shannon entropy of the secret (bits per byte).
     pub entropy: Option<f32>,
@@ -83,7 +87,8 @@ impl Hit {
         secret: &[u8],
     ) -> Hit {
         let secret_sha256 = engine::sha256_hex(secret);
-        let fingerprint = format!("{}:{}", rule.id, &secret_sha256[..FINGERPRINT_HEX_DIGITS]);
+        // The digest every reader of the gate computes for this secret.
+        let fingerprint = format!("{}:{}", rule.id, SecretDigest::of(secret));
         let redacted = match rule.prefix.as_deref() {
             Some(p)
                 if !p.is_empty()
@@ -109,16 +114,25 @@ impl Hit {
         }
     }
 
+    /// The secret's digest: the first 16 hex digits of `secret_sha256`, the
+    /// ones the fingerprint ends with (`None` only for a hit whose
+    /// `secret_sha256` is not a SHA-256, which [`Hit`]s made by a scan never are).
+    pub fn digest(&self) -> Option<SecretDigest> {
+        SecretDigest::from_sha256_hex(&self.secret_sha256)
+    }
+
     /// `path:line:column`.
     pub fn location(&self) -> String {
         format!("{}:{}:{}", self.path, self.line, self.column)
     }
 
     /// The finding in secgate's model: category secret detection, severity
-    /// critical, a [`Location::Secret`], the rule id and an identifier of scheme
-    /// `secgate_secrets_rule`. No secret text anywhere; the hit's fingerprint is
-    /// kept as the finding's `source_id`. The caller runs
-    /// `secgate_core::fingerprint::assign` over the findings of one report.
+    /// critical, a [`Location::Secret`] with the secret's digest (the digits of
+    /// the hit's fingerprint, which the model's fingerprint hashes), the rule
+    /// id and an identifier of scheme `secgate_secrets_rule`. No secret text
+    /// anywhere; the hit's fingerprint is kept as the finding's `source_id`.
+    /// The caller runs `secgate_core::fingerprint::assign` over the findings
+    /// of one report.
     pub fn to_finding(&self) -> Finding {
         let mut f = Finding::new(
             Scanner {
@@ -134,6 +148,7 @@ impl Hit {
                 file: self.path.clone(),
                 line: Some(self.line),
                 commit: self.commit.clone(),
+                digest: self.digest(),
             },
         );
         f.confidence = Confidence::High;

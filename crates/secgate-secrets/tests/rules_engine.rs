@@ -222,6 +222,36 @@ fn finding_carries_no_secret() {
     ));
 }
 
+/// The finding carries the secret's digest, the one the gate's readers
+/// compute from a gitleaks `Secret` or a GitLab extract: the first 16 hex
+/// digits of its SHA-256, which the hook's fingerprint ends with. Two tokens
+/// in one file are two keys (each the first occurrence of its own), and a
+/// token moved to another line keeps its fingerprint.
+#[test]
+fn finding_carries_the_secret_digest_of_the_fingerprint() {
+    use secgate_core::{fingerprint, Location, SecretDigest};
+    let (a, b) = (gh(21), gh(22));
+    let hits = Engine::builtin().scan("a.env", format!("A={a}\nB={b}\n").as_bytes());
+    assert_eq!(hits.len(), 2);
+    for (h, t) in hits.iter().zip([&a, &b]) {
+        let d = SecretDigest::of(t);
+        assert_eq!(h.digest(), Some(d));
+        assert_eq!(h.fingerprint, format!("github-pat:{d}"));
+        assert!(h.secret_sha256.starts_with(d.as_str()));
+        assert!(matches!(
+            h.to_finding().location,
+            Location::Secret { digest: Some(x), .. } if x == d
+        ));
+    }
+    let mut two: Vec<_> = hits.iter().map(|h| h.to_finding()).collect();
+    fingerprint::assign(&mut two);
+    assert_ne!(two[0].fingerprint, two[1].fingerprint);
+    let moved = Engine::builtin().scan("a.env", format!("\n\n# moved\nB={b}\n").as_bytes());
+    let mut one = vec![moved[0].to_finding()];
+    fingerprint::assign(&mut one);
+    assert_eq!(one[0].fingerprint, two[1].fingerprint);
+}
+
 /// Token boundaries: a prefixed token needs a non-word byte (or the start)
 /// before it and a non-alphanumeric byte (or the end) after it; the AWS key id
 /// also accepts `_` before it. Checked at the start and end of the buffer,

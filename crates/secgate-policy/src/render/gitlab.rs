@@ -501,6 +501,10 @@ struct Details<'a> {
     secgate_fingerprint: TextDetail<Hex<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secgate_outcome: Option<TextDetail<String>>,
+    /// A secret's digest (16 hex digits of its SHA-256, never the secret), so
+    /// that this report read back keeps the secret finding's fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secgate_secret_digest: Option<TextDetail<&'a str>>,
 }
 
 fn details<'a>(f: &'a Finding, outcome: Option<&Outcome>) -> Details<'a> {
@@ -536,6 +540,12 @@ fn details<'a>(f: &'a Finding, outcome: Option<&Outcome>) -> Details<'a> {
         scanner: text_detail("Scanner", scanner),
         secgate_fingerprint: text_detail("secgate fingerprint", Hex(&f.fingerprint)),
         secgate_outcome: outcome.map(|o| text_detail("secgate verdict", super::outcome_reason(o))),
+        secgate_secret_digest: match &f.location {
+            Location::Secret {
+                digest: Some(d), ..
+            } => Some(text_detail("secgate secret digest", d.as_str())),
+            _ => None,
+        },
     }
 }
 

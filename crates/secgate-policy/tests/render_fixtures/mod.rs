@@ -5,7 +5,7 @@
 
 use secgate_core::{
     fingerprint, Category, Confidence, Finding, Fix, FixStatus, Identifier, Link, Location,
-    Package, Scanner, Severity,
+    Package, Scanner, SecretDigest, Severity,
 };
 use secgate_policy::render::Timestamp;
 use secgate_policy::verdict::{GateProblem, Judged, Outcome, Verdict};
@@ -169,6 +169,8 @@ pub fn secret_aws() -> Finding {
             file: "config/prod.env".into(),
             line: Some(3),
             commit: Some("9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6".into()),
+            // As the gitleaks reader computes it from `Secret`.
+            digest: Some(SecretDigest::of(PLANTED_SECRET)),
         },
     );
     f.rule_id = Some("aws-access-token".into());

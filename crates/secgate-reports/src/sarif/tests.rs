@@ -350,11 +350,24 @@ fn gitleaks_sarif_is_secret_detection_without_the_secret() {
         Location::Secret {
             file: "auth.py".into(),
             line: Some(1),
-            commit: Some("abc123".into())
+            commit: Some("abc123".into()),
+            // SARIF: the secret is only in the snippet and `offender`, never
+            // read, so there is no digest and the fingerprint is as before.
+            digest: None,
         }
     );
     let all = serde_json::to_string(&r).unwrap();
     assert!(!all.contains("hunter2"), "{all}");
+    assert_eq!(
+        f.fingerprint,
+        secgate_core::fingerprint::compute(f, 0),
+        "the first occurrence"
+    );
+    assert_eq!(
+        secgate_core::fingerprint::stable_key(f),
+        ["test-rule", "secret", "auth.py"],
+        "no digest part"
+    );
 }
 
 #[test]
