@@ -262,6 +262,49 @@ fn exit_3_environment_failures() {
     }
 }
 
+/// `--format F --output PATH`, as secgate-secrets, secgate-image and trivy take
+/// it, beside `-o F=PATH`; a path given without its format is exit 2 with both
+/// spellings shown.
+#[test]
+fn format_and_output_as_trivy_takes_them() {
+    let d = tmp_with(&[("trivy.json", TRIVY)]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "trivy.json",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+            "-o",
+            "junit=j.xml",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{:?}", text(&o));
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(std::fs::read_to_string(d.path().join("j.xml"))
+        .unwrap()
+        .contains("<testsuites"));
+    // With --format and no path: to stdout.
+    let o = secgate(d.path(), &["check", "trivy.json", "--format", "json"]);
+    let (out, _) = text(&o);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["passed"], false);
+    // A path without its format.
+    let o = secgate(d.path(), &["check", "trivy.json", "--output", "x.sarif"]);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    // As one line (the help is wrapped to the terminal's width).
+    let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        err.contains("-o sarif=x.sarif") && err.contains("--format sarif --output x.sarif"),
+        "{err}"
+    );
+}
+
 #[test]
 fn every_output_from_one_run() {
     let d = tmp_with(&[("trivy.json", TRIVY)]);

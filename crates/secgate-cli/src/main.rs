@@ -108,14 +108,13 @@ struct CheckArgs {
     fail_on: Option<String>,
     /// An output, FORMAT[=PATH]; repeatable. FORMAT: text, json, code-quality, junit,
     /// gitlab (PATH is a directory), sarif, markdown, dotenv. Without PATH: stdout
-    /// (gitlab: the current directory).
-    #[arg(
-        short = 'o',
-        long = "output",
-        alias = "format",
-        value_name = "FORMAT[=PATH]"
-    )]
+    /// (gitlab: the current directory). With --format, a PATH alone is that format's.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<String>,
+    /// One more output, as secgate-secrets and trivy take it: `--format sarif --output
+    /// out.sarif` (the -o value that is not a format is its path), else to stdout.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    format: Option<String>,
     /// A baseline from the target branch: secgate's JSON output, or any supported report.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -302,7 +301,7 @@ fn load_baseline(path: &Path, opts: &secgate_reports::ParseOptions) -> Result<Ba
 
 fn check(args: CheckArgs) -> Result<u8, Fail> {
     // Everything that can be wrong with the command line first, before any work.
-    let outputs = outputs::parse_specs(&args.outputs)?;
+    let outputs = outputs::parse_specs(&args.outputs, args.format.as_deref())?;
     let fail_on = match &args.fail_on {
         None => None,
         Some(s) if s.eq_ignore_ascii_case("none") => Some(Threshold::Never),

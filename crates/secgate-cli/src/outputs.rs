@@ -38,15 +38,9 @@ pub struct Spec {
     pub path: Option<PathBuf>,
 }
 
-/// Parses `-o` values; at most one may go to stdout. No `-o` at all: text to stdout.
-pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
-    let mut out = Vec::new();
-    for v in values {
-        let (name, path) = match v.split_once('=') {
-            Some((n, p)) => (n, Some(p)),
-            None => (v.as_str(), None),
-        };
-        let kind = match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+fn kind_of(name: &str) -> Option<Kind> {
+    Some(
+        match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "text" | "terminal" => Kind::Text,
             "json" => Kind::Json,
             "code-quality" | "codequality" | "codeclimate" => Kind::CodeQuality,
@@ -55,17 +49,86 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
             "sarif" => Kind::Sarif,
             "markdown" | "md" => Kind::Markdown,
             "dotenv" | "env" => Kind::Dotenv,
-            other => {
-                let help = match secgate_policy::policy::suggest(other, NAMES) {
-                    Some(s) => format!("did you mean `{s}`? (formats: {})", NAMES.join(", ")),
-                    None => format!("formats: {}", NAMES.join(", ")),
-                };
-                return Err(Fail::input(miette::miette!(
-                    code = "secgate::input::output_format",
-                    help = help,
-                    "unknown output format `{other}`"
-                )));
+            _ => return None,
+        },
+    )
+}
+
+fn unknown_format(name: &str, flag: &str) -> Fail {
+    let help = match secgate_policy::policy::suggest(name, NAMES) {
+        Some(s) => format!("did you mean `{s}`? (formats: {})", NAMES.join(", ")),
+        None => format!("formats: {}", NAMES.join(", ")),
+    };
+    Fail::input(miette::miette!(
+        code = "secgate::input::output_format",
+        help = help,
+        "{flag}: unknown output format `{name}`"
+    ))
+}
+
+/// Parses the outputs: each `-o FORMAT[=PATH]`, and `--format FORMAT` (as
+/// `secgate-secrets`, `secgate-image` and trivy take it) with the one `-o
+/// PATH` that is not a format, if any, as its path. At most one output may go
+/// to stdout. No output at all: text to stdout.
+pub fn parse_specs(values: &[String], format: Option<&str>) -> Result<Vec<Spec>, Fail> {
+    // `--format FORMAT=PATH` is an `-o` value like any other.
+    if let Some(f) = format.filter(|f| f.contains('=')) {
+        let mut all = values.to_vec();
+        all.push(f.to_string());
+        return parse_specs(&all, None);
+    }
+    let format_kind = match format {
+        Some(f) => Some(kind_of(f).ok_or_else(|| unknown_format(f, "--format"))?),
+        None => None,
+    };
+    let mut out = Vec::new();
+    let mut format_path: Option<&str> = None;
+    for v in values {
+        let (name, path) = match v.split_once('=') {
+            Some((n, p)) => (n, Some(p)),
+            None => (v.as_str(), None),
+        };
+        let kind = match kind_of(name) {
+            Some(k) => k,
+            // With --format, a bare value that is not a format is its path.
+            None if path.is_none() && format_kind.is_some() => {
+                if let Some(first) = format_path {
+                    return Err(Fail::input(miette::miette!(
+                        code = "secgate::input::output_path",
+                        help = "write the others as `-o FORMAT=PATH`",
+                        "`--format {}` was given two paths, `{first}` and `{v}`",
+                        format.unwrap_or_default()
+                    )));
+                }
+                format_path = Some(v);
+                continue;
             }
+            None if path.is_none() => {
+                let mut e = unknown_format(name, "-o");
+                if name.contains(['.', '/']) {
+                    // The format its extension suggests, for the example.
+                    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+                    let f = match ext.as_deref() {
+                        Some("sarif") => "sarif",
+                        Some("json") => "json",
+                        Some("xml") => "junit",
+                        Some("md") => "markdown",
+                        Some("env") => "dotenv",
+                        Some("txt") => "text",
+                        _ => "FORMAT",
+                    };
+                    e = Fail::input(miette::miette!(
+                        code = "secgate::input::output_format",
+                        help = format!(
+                            "`-o` takes FORMAT[=PATH]: `-o {f}={name}`, or `--format {f} --output {name}`"
+                        ),
+                        "-o: `{name}` is not an output format (formats: {}); a path needs its format",
+                        NAMES.join(", ")
+                    ));
+                }
+                return Err(e);
+            }
+            None => return Err(unknown_format(name, "-o")),
         };
         if path == Some("") {
             return Err(Fail::input(miette::miette!(
@@ -76,6 +139,12 @@ pub fn parse_specs(values: &[String]) -> Result<Vec<Spec>, Fail> {
         out.push(Spec {
             kind,
             path: path.map(PathBuf::from),
+        });
+    }
+    if let Some(kind) = format_kind {
+        out.push(Spec {
+            kind,
+            path: format_path.map(PathBuf::from),
         });
     }
     if out.is_empty() {
@@ -261,4 +330,73 @@ pub fn write_all(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(values: &[&str], format: Option<&str>) -> Result<Vec<(Kind, Option<String>)>, String> {
+        let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+        parse_specs(&values, format)
+            .map(|v| {
+                v.into_iter()
+                    .map(|s| (s.kind, s.path.map(|p| p.display().to_string())))
+                    .collect()
+            })
+            .map_err(|e| {
+                let help = e.report.help().map(|h| h.to_string()).unwrap_or_default();
+                format!("{} / {help}", e.report)
+            })
+    }
+
+    #[test]
+    fn output_values_and_the_format_flag() {
+        assert_eq!(specs(&[], None).unwrap(), vec![(Kind::Text, None)]);
+        assert_eq!(
+            specs(&["json=a.json", "sarif"], None).unwrap(),
+            vec![(Kind::Json, Some("a.json".into())), (Kind::Sarif, None)]
+        );
+        // trivy's and secgate-secrets' form: the bare non-format value is the path.
+        assert_eq!(
+            specs(&["out.sarif"], Some("sarif")).unwrap(),
+            vec![(Kind::Sarif, Some("out.sarif".into()))]
+        );
+        assert_eq!(
+            specs(&["junit=j.xml", "out.json"], Some("JSON")).unwrap(),
+            vec![
+                (Kind::Junit, Some("j.xml".into())),
+                (Kind::Json, Some("out.json".into()))
+            ]
+        );
+        // --format alone: stdout; --format FORMAT=PATH: as -o.
+        assert_eq!(specs(&[], Some("json")).unwrap(), vec![(Kind::Json, None)]);
+        assert_eq!(
+            specs(&[], Some("json=x.json")).unwrap(),
+            vec![(Kind::Json, Some("x.json".into()))]
+        );
+    }
+
+    #[test]
+    fn output_mistakes_are_named() {
+        // A path without its format: the two ways to write it are shown.
+        let e = specs(&["out.sarif"], None).unwrap_err();
+        assert!(
+            e.contains("sarif=out.sarif") && e.contains("--format"),
+            "{e}"
+        );
+        // A typo is suggested, with or without --format.
+        let e = specs(&["sraif"], None).unwrap_err();
+        assert!(e.contains("did you mean `sarif`"), "{e}");
+        let e = specs(&[], Some("jsno")).unwrap_err();
+        assert!(
+            e.contains("--format") && e.contains("did you mean `json`"),
+            "{e}"
+        );
+        // --format with two paths, and two outputs on stdout.
+        let e = specs(&["a.json", "b.json"], Some("json")).unwrap_err();
+        assert!(e.contains("two paths"), "{e}");
+        let e = specs(&["sarif"], Some("json")).unwrap_err();
+        assert!(e.contains("stdout"), "{e}");
+    }
 }
