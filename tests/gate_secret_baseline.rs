@@ -101,6 +101,18 @@ fn gitlab(secret: &str, line: u32) -> String {
     )
 }
 
+/// gitleaks 8 SARIF (`--report-format sarif`): the secret is the snippet.
+fn gitleaks_sarif(secret: &str, line: u32) -> String {
+    format!(
+        r#"{{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[{{
+  "tool":{{"driver":{{"name":"gitleaks","semanticVersion":"v8.18.0","rules":[{{"id":"generic-api-key"}}]}}}},
+  "results":[{{"message":{{"text":"generic-api-key has detected secret for file config/app.env."}},"ruleId":"generic-api-key",
+    "locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"config/app.env"}},
+      "region":{{"startLine":{line},"startColumn":9,"endLine":{line},"endColumn":41,"snippet":{{"text":"{secret}"}}}}}}}}],
+    "partialFingerprints":{{"commitSha":"","email":"","author":"","date":"","commitMessage":""}}}}]}}]}}"#
+    )
+}
+
 const OLD: &str = "made-up-key-0ld-7Qx2Lr9Wm4Kp8Zt3";
 const ROTATED: &str = "made-up-key-r0t-5Hs1Jd6Nv0Bc2Yf7";
 
@@ -149,6 +161,12 @@ fn rotated_secret_in_same_file_is_new_not_existing() {
 #[test]
 fn rotated_secret_in_same_file_is_new_not_existing_gitlab() {
     rotated_and_moved(gitlab);
+}
+
+/// The same through gitleaks' SARIF (the secret in `region.snippet`).
+#[test]
+fn rotated_secret_in_same_file_is_new_not_existing_sarif() {
+    rotated_and_moved(gitleaks_sarif);
 }
 
 fn digest_of_only_finding(report: &[u8]) -> (SecretDigest, secgate_core::Finding) {

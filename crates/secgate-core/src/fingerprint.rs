@@ -18,8 +18,8 @@
 //!    - secret: `secret`, the normalised path, then the secret's digest
 //!      ([`SecretDigest`]: the first 16 hex digits of the SHA-256 of the secret
 //!      text) when the report carries the secret or its digest; when it carries
-//!      neither (Trivy, which redacts the match; SARIF, whose snippet is
-//!      dropped; a redacted gitleaks report), no part is added and the
+//!      neither (Trivy, which redacts the match; a SARIF result without a
+//!      snippet; a redacted gitleaks report), no part is added and the
 //!      fingerprint is the one earlier versions computed;
 //!    - dependency: `dep`, the normalised manifest path, the lowercase package
 //!      name, the installed version;
@@ -688,9 +688,10 @@ mod tests {
         assert_ne!(twice[0].fingerprint, twice[1].fingerprint);
     }
 
-    /// Without a digest (Trivy, SARIF, a redacted report) nothing changes: the
-    /// key is rule, `secret`, path, and a different secret at that place is
-    /// not told apart (documented; those formats do not carry the secret).
+    /// Without a digest (Trivy, a SARIF result without a snippet, a redacted
+    /// report) nothing changes: the key is rule, `secret`, path, and a
+    /// different secret at that place is not told apart (documented; those
+    /// reports do not carry the secret).
     #[test]
     fn secret_without_a_digest_keys_as_before() {
         let f = secret("conf/aws.tf", 3, None);

@@ -36,7 +36,7 @@
 //! ## Field mapping
 //! | finding field | SARIF |
 //! |---|---|
-//! | `severity` | `security-severity` in the result's, else the rule's `properties` (CVSS number, numeric string, or word: [`Severity::parse_lenient`]); else the producer's own `severity` property (result, then rule; OWASP dependency-check) or a rule or result tag that is exactly `CRITICAL`/`HIGH`/`MEDIUM`/`LOW` (gosec); else `level` of the result, else the rule's `defaultConfiguration.level`, else CodeQL's `problem.severity` (`error`, `warning`, `recommendation`), else SARIF's default `warning` ([`Severity::from_sarif_level`]) |
+//! | `severity` | `security-severity` in the result's, else the rule's `properties` (CVSS number, numeric string, or word: [`Severity::parse_lenient`]); else the producer's own `severity` property (result, then rule; OWASP dependency-check) or a rule or result tag that is exactly `CRITICAL`/`HIGH`/`MEDIUM`/`LOW` (gosec); else `level` of the result, else the rule's `defaultConfiguration.level`, else CodeQL's `problem.severity` (`error`, `warning`, `recommendation`), else, for a secret-detection tool (gitleaks, trufflehog, detect-secrets), critical, as gitleaks JSON and GitLab rate a leak; else SARIF's default `warning` ([`Severity::from_sarif_level`]) |
 //! | `original_severity` | the text the severity came from |
 //! | `confidence` | the rule's `properties.precision` (`very-high`/`high`, `medium`, `low`/`very-low`) |
 //! | `rule_id` | `ruleId`, else `rule.id`, else the indexed rule's `id` |
@@ -64,7 +64,7 @@
 //! ## Categories
 //! | tool (`tool.driver.name`, case-insensitive) | category |
 //! |---|---|
-//! | gitleaks, trufflehog, detect-secrets | secret detection ([`Location::Secret`]; the snippet is dropped: it holds the secret) |
+//! | gitleaks, trufflehog, detect-secrets | secret detection ([`Location::Secret`]; the snippet is dropped: it holds the secret; its digest, or gitleaks 7's `properties.offender`'s, is kept, see [`secgate_core::SecretDigest`]) |
 //! | grype, dependency-check, govulncheck, osv-scanner | dependency scanning |
 //! | Trivy | by the rule's `properties.tags`: `secret` → secret detection, `misconfiguration` → misconfiguration, otherwise (vulnerabilities) container scanning when `run.properties` names an image (`imageName`/`imageID`) or the rule is an OS package vulnerability, else dependency scanning |
 //! | anything else | SAST |
@@ -252,7 +252,7 @@ struct Properties {
     cwe: Vec<String>,
     #[serde(deserialize_with = "lenient::text")]
     commit: Option<String>,
-    /// gitleaks 7 SARIF: the secret. Read only to mask it.
+    /// gitleaks 7 SARIF: the secret. Read only to mask it and to hash it.
     #[serde(deserialize_with = "lenient::text")]
     offender: Option<String>,
 }
@@ -928,6 +928,11 @@ fn convert_result(
                         };
                         (s, Some(ps))
                     }
+                    // Nothing stated. A leaked secret is critical, as the
+                    // gitleaks JSON reader and GitLab's secret detection rate
+                    // it (gitleaks' SARIF writes no `level`: SARIF's default
+                    // `warning` would let every leak pass `fail_on: high`).
+                    None if category == Category::SecretDetection => (Severity::Critical, None),
                     None => (Severity::Medium, None),
                 },
             }
@@ -1135,13 +1140,25 @@ fn location_of(
                     .and_then(|t| t.0.clone())
                     .or_else(|| result.properties.as_ref().and_then(|p| p.commit.clone()))
                     .filter(|c| !crate::gitleaks::is_null_commit(c));
-                // No digest: the secret is only in the snippet (and, for
-                // gitleaks, `properties.offender`), never read (module docs).
+                // The secret's digest, from gitleaks 7's `properties.offender`
+                // (as the gitleaks JSON reader hashes `offender`), else the
+                // snippet (gitleaks 8 writes the secret there, as its JSON's
+                // `Secret`): hashed, never kept. Another producer's snippet
+                // may hold the line around the secret: a different secret
+                // then differs too (a change elsewhere on the line makes the
+                // finding new: the safe side).
+                let offender = result
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.offender.as_deref());
+                let digest = crate::secret::digest_of(offender).or_else(|| {
+                    crate::secret::digest_of(region.and_then(|r| r.snippet.as_deref()))
+                });
                 return Location::Secret {
                     file,
                     line: start_line,
                     commit,
-                    digest: None,
+                    digest,
                 };
             }
             Category::ContainerScanning | Category::DependencyScanning

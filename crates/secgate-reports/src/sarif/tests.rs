@@ -2,7 +2,7 @@
 
 use super::{ids_in_tag, uri_to_path, vuln_ids_in};
 use crate::{parse, ParseError};
-use secgate_core::{Category, Confidence, Format, Identifier, Location, Severity};
+use secgate_core::{Category, Confidence, Format, Identifier, Location, SecretDigest, Severity};
 
 fn log(runs: &str) -> Vec<u8> {
     format!(r#"{{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":{runs}}}"#).into_bytes()
@@ -351,9 +351,8 @@ fn gitleaks_sarif_is_secret_detection_without_the_secret() {
             file: "auth.py".into(),
             line: Some(1),
             commit: Some("abc123".into()),
-            // SARIF: the secret is only in the snippet and `offender`, never
-            // read, so there is no digest and the fingerprint is as before.
-            digest: None,
+            // gitleaks 7's `offender` (gitleaks 8: the snippet), hashed.
+            digest: Some(SecretDigest::of("hunter2hunter2")),
         }
     );
     let all = serde_json::to_string(&r).unwrap();
@@ -365,9 +364,51 @@ fn gitleaks_sarif_is_secret_detection_without_the_secret() {
     );
     assert_eq!(
         secgate_core::fingerprint::stable_key(f),
-        ["test-rule", "secret", "auth.py"],
-        "no digest part"
+        [
+            "test-rule",
+            "secret",
+            "auth.py",
+            SecretDigest::of("hunter2hunter2").as_str()
+        ],
     );
+}
+
+/// gitleaks 8 SARIF holds the secret in the snippet only: a rotated secret in
+/// the old one's place is another fingerprint, the same secret on another
+/// line the same one; without a snippet or offender (or redacted), no digest.
+#[test]
+fn rotated_secret_in_gitleaks_sarif_is_a_new_fingerprint() {
+    let at = |secret: &str, line: u32| {
+        let snippet = if secret.is_empty() {
+            String::new()
+        } else {
+            format!(r#","snippet":{{"text":"{secret}"}}"#)
+        };
+        one(&format!(
+            r#"{{"tool":{{"driver":{{"name":"gitleaks","semanticVersion":"v8.18.0"}}}},
+          "results":[{{"message":{{"text":"generic-api-key has detected secret for file app.env"}},"ruleId":"generic-api-key",
+            "locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"app.env"}},"region":{{"startLine":{line}{snippet}}}}}}}]}}]}}"#
+        ))
+        .findings
+        .remove(0)
+    };
+    let old = at("made-up-0ld-7Qx2Lr9Wm4Kp8Zt3", 3);
+    assert_ne!(
+        old.fingerprint,
+        at("made-up-r0t-5Hs1Jd6Nv0Bc2Yf7", 3).fingerprint
+    );
+    assert_eq!(
+        old.fingerprint,
+        at("made-up-0ld-7Qx2Lr9Wm4Kp8Zt3", 9).fingerprint
+    );
+    for none in ["", "REDACTED"] {
+        let f = at(none, 3);
+        assert!(
+            matches!(f.location, Location::Secret { digest: None, .. }),
+            "{:?}",
+            f.location
+        );
+    }
 }
 
 #[test]
@@ -495,4 +536,29 @@ fn producer_severity_property_and_upper_case_tags_beat_level() {
             (Severity::Medium, Some("medium")),
         ]
     );
+}
+
+/// gitleaks' SARIF writes no `level`: SARIF's default `warning` (medium) would
+/// let every leak pass a `fail_on: high` gate. A secret tool's result with no
+/// stated severity is critical, as gitleaks JSON and GitLab rate it; a stated
+/// level is kept.
+#[test]
+fn a_secret_tools_result_without_a_level_is_critical() {
+    let with = |level: &str| {
+        one(&format!(
+            r#"{{"tool":{{"driver":{{"name":"gitleaks"}}}},"results":[{{"ruleId":"aws","message":{{"text":"leak"}}{level},
+              "locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"a.env"}},"region":{{"startLine":1}}}}}}]}}]}}"#
+        ))
+        .findings
+        .remove(0)
+        .severity
+    };
+    assert_eq!(with(""), Severity::Critical);
+    assert_eq!(with(r#","level":"note""#), Severity::Low);
+    // Not a secret tool: SARIF's default, medium.
+    let other = one(
+        r#"{"tool":{"driver":{"name":"semgrep"}},"results":[{"ruleId":"r","message":{"text":"m"},
+          "locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.py"},"region":{"startLine":1}}}]}]}"#,
+    );
+    assert_eq!(other.findings[0].severity, Severity::Medium);
 }
