@@ -305,6 +305,85 @@ fn format_and_output_as_trivy_takes_them() {
     );
 }
 
+/// A report named twice (itself, its directory, a glob over it) is judged
+/// once: budgets count its findings once and JUnit does not repeat them.
+#[test]
+fn a_report_named_twice_is_judged_once() {
+    let d = tmp_with(&[
+        ("reports/trivy.json", TRIVY),
+        ("budget.yml", "budgets:\n  high: 1\n"),
+    ]);
+    let count = |args: &[&str]| {
+        let mut all = vec!["check", "--policy", "budget.yml", "-o", "json=out.json"];
+        all.extend_from_slice(args);
+        let o = secgate(d.path(), &all);
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.path().join("out.json")).unwrap()).unwrap();
+        (code(&o), v["findings"].as_array().unwrap().len())
+    };
+    let once = count(&["reports/trivy.json"]);
+    assert_eq!(
+        count(&[
+            "reports/trivy.json",
+            "reports",
+            "reports/*.json",
+            "./reports/trivy.json"
+        ]),
+        once
+    );
+    // Declared and undeclared: one report, the declaration kept.
+    assert_eq!(
+        count(&["reports/trivy.json", "trivy=reports/trivy.json"]),
+        once
+    );
+}
+
+/// No output is written over a report the run reads: `-o gitlab` into the
+/// folder of the scanners' `gl-*-report.json`, or `-o json=` an input.
+#[test]
+fn an_output_over_an_input_report_is_refused_and_nothing_is_written() {
+    let d = tmp_with(&[]);
+    let sast = root().join("examples/reports/gl-sast-report.json");
+    let original = std::fs::read(&sast).unwrap();
+    std::fs::write(d.path().join("gl-sast-report.json"), &original).unwrap();
+    for out in [
+        "gitlab",
+        "gitlab=.",
+        "json=gl-sast-report.json",
+        "sarif=./gl-sast-report.json",
+    ] {
+        let o = secgate(
+            d.path(),
+            &[
+                "check",
+                "gl-sast-report.json",
+                "-o",
+                "junit=j.xml",
+                "-o",
+                out,
+            ],
+        );
+        let (stdout, err) = text(&o);
+        assert_eq!(code(&o), 2, "{out}: {stdout}\n{err}");
+        assert!(
+            err.contains("gl-sast-report.json") && err.contains("reads"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(d.path().join("gl-sast-report.json")).unwrap(),
+            original
+        );
+        assert!(!d.path().join("j.xml").exists(), "nothing is written");
+    }
+    // Into another folder: fine.
+    let o = secgate(
+        d.path(),
+        &["check", "gl-sast-report.json", "-o", "gitlab=out"],
+    );
+    assert_eq!(code(&o), 1, "{:?}", text(&o));
+    assert!(d.path().join("out/gl-sast-report.json").exists());
+}
+
 #[test]
 fn every_output_from_one_run() {
     let d = tmp_with(&[("trivy.json", TRIVY)]);

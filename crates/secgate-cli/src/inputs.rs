@@ -184,8 +184,62 @@ pub(crate) fn read_file(p: &Path) -> std::io::Result<Bytes> {
     Ok(Bytes::Owned(b))
 }
 
-pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fail> {
-    let mut files: Vec<(Option<Declared>, Option<PathBuf>)> = Vec::new(); // None path = stdin
+/// The reports read, and the files they came from (canonical paths; stdin
+/// has none), so that no output is written over one of them.
+pub struct Inputs {
+    pub reports: Vec<Report>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Drops a file named twice (a directory and a glob over it, say), keeping
+/// its first place: each report is judged once, or budgets would count its
+/// findings twice and JUnit would repeat their test cases. A file declared as
+/// two different types is an error.
+/// A report to read: its declared type, and its path (`None`: stdin).
+type Named = (Option<Declared>, Option<PathBuf>);
+
+fn dedup(files: Vec<Named>) -> Result<(Vec<Named>, Vec<PathBuf>), Fail> {
+    let mut out: Vec<Named> = Vec::with_capacity(files.len());
+    let mut seen: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for (decl, path) in files {
+        let Some(p) = path else {
+            out.push((decl, None));
+            continue;
+        };
+        let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        match seen.iter().position(|c| *c == canon) {
+            None => {
+                seen.push(canon);
+                out.push((decl, Some(p)));
+            }
+            Some(i) => {
+                // `out` holds stdin entries too: find this file's entry by path.
+                let kept = out
+                    .iter_mut()
+                    .filter(|(_, q)| q.is_some())
+                    .nth(i)
+                    .expect("one entry per seen file");
+                match (&kept.0, decl) {
+                    (_, None) => {}
+                    (None, Some(d)) => kept.0 = Some(d),
+                    (Some(a), Some(b)) if *a == b => {}
+                    (Some(_), Some(_)) => {
+                        return Err(Fail::input(miette::miette!(
+                            code = "secgate::input::declared_twice",
+                            help = "declare each report's type once",
+                            "{} is given twice with two different types",
+                            p.display()
+                        )))
+                    }
+                }
+            }
+        }
+    }
+    Ok((out, seen))
+}
+
+pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Inputs, Fail> {
+    let mut files: Vec<Named> = Vec::new();
     let mut stdin_used = false;
     for spec in specs {
         let (decl, path) = split_spec(spec);
@@ -230,6 +284,7 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
         }
     }
 
+    let (files, canonical) = dedup(files)?;
     let mut reports = Vec::new();
     let mut bad = 0usize;
     for (decl, path) in files {
@@ -316,7 +371,10 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Vec<Report>, Fa
             "{bad} report(s) could not be read (see above)"
         )));
     }
-    Ok(reports)
+    Ok(Inputs {
+        reports,
+        files: canonical,
+    })
 }
 
 #[cfg(test)]

@@ -352,7 +352,10 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
     if args.new_only {
         policy.new_only = true;
     }
-    let reports = reports?;
+    let inputs::Inputs {
+        reports,
+        files: input_files,
+    } = reports?;
     t.lap("policy, baseline and reports");
     if args.verbose {
         for r in &reports {
@@ -384,6 +387,7 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         verbose: args.verbose,
         max_findings: args.max_findings,
     };
+    outputs::refuse_overwriting_inputs(&outputs, &verdict, &input_files)?;
     outputs::write_all(&outputs, &verdict, project_dir.as_deref(), &term)?;
     t.done("outputs");
     total.done("check (before exit)");

@@ -267,6 +267,45 @@ fn write_one(
     }
 }
 
+/// Refuses, before anything is written, an output that would replace one of
+/// the reports it reads (`-o gitlab` in the directory holding the scanners'
+/// `gl-*-report.json`, `-o json=` an input): the evidence would be gone, and a
+/// rerun would read the gate's own output. Exit 2.
+pub fn refuse_overwriting_inputs(
+    specs: &[Spec],
+    v: &Verdict,
+    inputs: &[PathBuf],
+) -> Result<(), Fail> {
+    let mut targets: Vec<PathBuf> = Vec::new();
+    for s in specs {
+        match (s.kind, &s.path) {
+            (Kind::Gitlab, p) => {
+                let dir = p.clone().unwrap_or_else(|| PathBuf::from("."));
+                for c in &v.categories {
+                    targets.push(dir.join(render::gitlab_report_file_name(c)));
+                }
+            }
+            (_, Some(p)) => targets.push(p.clone()),
+            (_, None) => {}
+        }
+    }
+    for t in targets {
+        // A file that does not exist yet is no input.
+        let Ok(canon) = std::fs::canonicalize(&t) else {
+            continue;
+        };
+        if inputs.contains(&canon) {
+            return Err(Fail::input(miette::miette!(
+                code = "secgate::input::output_is_input",
+                help = "write the outputs elsewhere, e.g. `-o gitlab=secgate-reports/` or `-o json=secgate.json`",
+                "an output would be written over {}, a report this run reads",
+                t.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// How much work an output is, roughly (bytes per finding), to balance threads.
 fn weight(k: Kind) -> u32 {
     match k {
