@@ -384,6 +384,57 @@ fn an_output_over_an_input_report_is_refused_and_nothing_is_written() {
     assert!(d.path().join("out/gl-sast-report.json").exists());
 }
 
+/// Which policy applied is never a guess: `.secgate.yml` or `.secgate.yaml`,
+/// here or in `$CI_PROJECT_DIR`, both names at once is exit 2, and the summary
+/// and the JSON result name the policy (or the embedded default).
+#[test]
+fn the_policy_file_is_found_and_named() {
+    let d = tmp_with(&[("trivy.json", TRIVY_LOW), ("sub/.keep", "")]);
+    let strict = "fail_on: low\n";
+    let run = |dir: &Path, project: Option<&Path>| {
+        let mut c = Command::new(bin());
+        c.args(["check", "-o", "text", "-o", "json=out.json"])
+            .arg(d.path().join("trivy.json"))
+            .current_dir(dir)
+            .env_remove("CI_PROJECT_DIR")
+            .env("NO_COLOR", "1")
+            .env("SECGATE_TODAY", "2026-06-01");
+        if let Some(p) = project {
+            c.env("CI_PROJECT_DIR", p);
+        }
+        let o = c.output().unwrap();
+        let json: serde_json::Value = std::fs::read(dir.join("out.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        (code(&o), text(&o).0, text(&o).1, json)
+    };
+    // No policy file: the embedded default (fail on high) passes the low finding, and says so.
+    let (c, out, _, json) = run(d.path(), None);
+    assert_eq!(c, 0, "{out}");
+    assert!(out.contains("policy: (default policy)"), "{out}");
+    assert_eq!(json["policy"], "(default policy)");
+    // `.secgate.yaml` is read like `.secgate.yml`.
+    std::fs::write(d.path().join(".secgate.yaml"), strict).unwrap();
+    let (c, out, _, json) = run(d.path(), None);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains("policy: .secgate.yaml"), "{out}");
+    assert_eq!(json["policy"], ".secgate.yaml");
+    // From a subfolder of the project: $CI_PROJECT_DIR's policy.
+    let sub = d.path().join("sub");
+    let (c, out, _, _) = run(&sub, Some(d.path()));
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains(".secgate.yaml"), "{out}");
+    // Both names: ambiguous.
+    std::fs::write(d.path().join(".secgate.yml"), "fail_on: critical\n").unwrap();
+    let (c, _, err, _) = run(d.path(), None);
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains(".secgate.yml") && err.contains(".secgate.yaml"),
+        "{err}"
+    );
+}
+
 #[test]
 fn every_output_from_one_run() {
     let d = tmp_with(&[("trivy.json", TRIVY)]);

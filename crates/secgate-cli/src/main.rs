@@ -100,7 +100,7 @@ struct CheckArgs {
     /// (`trivy`, `gitleaks`, `sarif`, `zap`, `gitlab`).
     #[arg(value_name = "REPORT")]
     reports: Vec<String>,
-    /// The policy file [default: .secgate.yml in the current directory, else the embedded default].
+    /// The policy file [default: .secgate.yml or .secgate.yaml in the current directory, else in $CI_PROJECT_DIR, else the embedded default].
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     /// Fail on findings at or above this severity (replaces the policy's top-level fail_on).
@@ -145,12 +145,12 @@ struct CheckArgs {
 enum PolicyCommand {
     /// Check a policy file: every problem at once (exit 0 valid, 2 invalid).
     Check {
-        /// The policy [default: .secgate.yml].
+        /// The policy [default: .secgate.yml or .secgate.yaml, here or in $CI_PROJECT_DIR].
         file: Option<PathBuf>,
     },
     /// Print the effective policy, defaults filled in.
     Print {
-        /// The policy [default: .secgate.yml, else the embedded default].
+        /// The policy [default: .secgate.yml or .secgate.yaml, here or in $CI_PROJECT_DIR, else the embedded default].
         file: Option<PathBuf>,
     },
     /// Print the JSON Schema of the policy file.
@@ -205,12 +205,48 @@ fn use_color(when: &str, tty: bool) -> bool {
     }
 }
 
-/// Loads the policy: `--policy FILE`, else `.secgate.yml` in the current
-/// directory, else the embedded default.
+/// The policy file `secgate check` reads when `--policy` is not given:
+/// `.secgate.yml` or `.secgate.yaml` in the current directory, else in
+/// `$CI_PROJECT_DIR` (a job that `cd`s into a subfolder still finds the
+/// project's policy); `None`: the embedded default. Both names in one
+/// folder is ambiguous: exit 2.
+fn default_policy_path() -> Result<Option<PathBuf>, Fail> {
+    let mut dirs = vec![PathBuf::from(".")];
+    if let Some(p) = std::env::var_os("CI_PROJECT_DIR").filter(|v| !v.is_empty()) {
+        dirs.push(PathBuf::from(p));
+    }
+    for dir in dirs {
+        let found: Vec<PathBuf> = [".secgate.yml", ".secgate.yaml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| p.is_file())
+            .collect();
+        match found.as_slice() {
+            [] => continue,
+            [one] => return Ok(Some(one.strip_prefix(".").unwrap_or(one).to_path_buf())),
+            _ => {
+                return Err(Fail::input(miette::miette!(
+                    code = "secgate::policy::two_files",
+                    help = "keep one of them, or name the one to use with --policy",
+                    "both {} and {} exist: which policy applies is ambiguous",
+                    found[0].display(),
+                    found[1].display()
+                )))
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Loads the policy: `--policy FILE`, else [`default_policy_path`], else the
+/// embedded default.
 fn load_policy(path: Option<&PathBuf>) -> Result<Policy, Fail> {
     let (path, explicit) = match path {
         Some(p) => (p.clone(), true),
-        None => (PathBuf::from(".secgate.yml"), false),
+        None => match default_policy_path()? {
+            Some(p) => (p, false),
+            None => return Ok(Policy::default_policy()),
+        },
     };
     let text = match std::fs::read(&path) {
         Ok(b) => b,
@@ -246,9 +282,10 @@ fn load_policy(path: Option<&PathBuf>) -> Result<Policy, Fail> {
 fn policy_command(cmd: PolicyCommand) -> Result<u8, Fail> {
     match cmd {
         PolicyCommand::Check { file } => {
-            let explicit = file
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(".secgate.yml"));
+            let explicit = match file.clone() {
+                Some(f) => f,
+                None => default_policy_path()?.unwrap_or_else(|| PathBuf::from(".secgate.yml")),
+            };
             let p = load_policy(Some(&explicit))?;
             println!(
                 "{}: valid ({} exception(s), {} requirement(s), {} warning(s))",

@@ -63,6 +63,7 @@ fn main() {
         .collect();
     let v = Verdict {
         passed: false,
+        policy: "(default policy)".into(),
         findings,
         problems: vec![],
         scanners: report.scanners.clone(),

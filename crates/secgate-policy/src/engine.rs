@@ -729,6 +729,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         !judged.iter().any(|j| j.outcome.is_failure()) && !problems.iter().any(|p| p.blocking);
     Verdict {
         passed,
+        policy: policy.source.clone(),
         findings: judged,
         problems,
         scanners,

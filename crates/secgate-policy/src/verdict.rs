@@ -71,6 +71,11 @@ pub struct GateProblem {
 pub struct Verdict {
     /// True when the gate passes.
     pub passed: bool,
+    /// The policy applied: its file as given, or `(default policy)` for the
+    /// embedded one. Every output names it, so a misnamed or misplaced
+    /// policy file that was never read shows.
+    #[serde(default)]
+    pub policy: String,
     /// Every finding with its outcome, in output order as `evaluate` leaves
     /// them: failures first (then passed, existing, exempted), then most
     /// severe first, by rule, place and fingerprint. The renderers keep that

@@ -44,6 +44,7 @@ pub fn write_json<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
     o.field("tool", &tool())?;
     o.field("summary", &summary(v))?;
     o.field("passed", &v.passed)?;
+    o.field("policy", &v.policy)?;
     let mut buf = Vec::new();
     o.array_with("findings", &v.findings, |w, j| {
         if needs_redaction(&j.finding) {

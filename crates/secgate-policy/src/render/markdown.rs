@@ -62,6 +62,9 @@ pub fn markdown(v: &Verdict) -> String {
         v.problems.len(),
         blocking
     );
+    if !v.policy.is_empty() {
+        let _ = writeln!(md, "Policy: {}\n", cell(&v.policy));
+    }
     md.push_str("| Severity | Failing | Allowed | Existing | Exempted | Total |\n");
     md.push_str("|---|--:|--:|--:|--:|--:|\n");
     for s in Severity::ALL {

@@ -164,6 +164,9 @@ pub fn terminal(v: &Verdict, opts: &TerminalOptions) -> String {
         c.exempted,
         c.passed
     );
+    if !v.policy.is_empty() {
+        let _ = writeln!(out, "  policy: {}", one_line(&v.policy));
+    }
 
     out.push('\n');
     let _ = writeln!(out, "{}", p.bold("By severity"));

@@ -294,6 +294,7 @@ pub fn verdict() -> Verdict {
     categories.dedup();
     Verdict {
         passed: false,
+        policy: ".secgate.yml".into(),
         findings,
         problems: vec![
             GateProblem {
@@ -318,6 +319,7 @@ pub fn verdict() -> Verdict {
 pub fn empty_verdict() -> Verdict {
     Verdict {
         passed: true,
+        policy: "(default policy)".into(),
         findings: vec![],
         problems: vec![],
         scanners: vec![scanner("Trivy", "0.50.1")],
