@@ -76,6 +76,9 @@ pub mod codes {
     pub const BASELINE_UNUSED: &str = "baseline_unused";
     /// `new_only` is on but no baseline was given.
     pub const NO_BASELINE: &str = "no_baseline";
+    /// A `scanners:` override names no scanner of the run but one like it
+    /// (a typo: the override silently does nothing).
+    pub const UNMATCHED_SCANNER_OVERRIDE: &str = "unmatched_scanner_override";
 }
 
 /// The effective rules for one finding, with the names of their sources.
@@ -88,11 +91,47 @@ struct Effective<'p> {
     _p: std::marker::PhantomData<&'p ()>,
 }
 
+/// One tool under the ids its reports give it: GitLab's DAST reports name ZAP
+/// `zaproxy`, its own JSON `zap`.
+fn scanner_alias(id: &str) -> &str {
+    match id {
+        "zaproxy" | "owasp-zap" | "zed-attack-proxy" | "owasp-zed-attack-proxy" => "zap",
+        other => other,
+    }
+}
+
+/// How well a policy's scanner name (`scanners:` key, `require: scanner:`)
+/// names a finding's or report's scanner: 0 not at all; 1 as a family (`semgrep`
+/// names `semgrep-oss`, `gemnasium` names `gemnasium-maven`); 2 its id or
+/// name exactly. Ids compare as [`Scanner::id_from_name`] writes them, with
+/// [`scanner_alias`].
+fn scanner_match(want: &str, s: &Scanner) -> u8 {
+    let want = Scanner::id_from_name(want);
+    let want = scanner_alias(&want);
+    let by_name = Scanner::id_from_name(&s.name);
+    let mut best = 0;
+    for have in [s.id.as_str(), by_name.as_str()] {
+        let have = scanner_alias(have);
+        if have == want {
+            return 2;
+        }
+        if have.len() > want.len() && have.starts_with(want) && have.as_bytes()[want.len()] == b'-'
+        {
+            best = 1;
+        }
+    }
+    best
+}
+
 fn effective<'p>(policy: &'p Policy, f: &Finding, cli_fail_on: Option<Threshold>) -> Effective<'p> {
+    // The override that names the scanner best: exactly, else the longest family.
     let scanner = policy
         .scanners
-        .get(&f.scanner.id)
-        .map(|r| (r, format!("scanners.{}", f.scanner.id)));
+        .iter()
+        .map(|(k, r)| (scanner_match(k, &f.scanner), k.len(), k, r))
+        .filter(|(m, ..)| *m > 0)
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| b.2.cmp(a.2)))
+        .map(|(_, _, k, r)| (r, format!("scanners.{k}")));
     let category = policy
         .categories
         .get(f.category.as_str())
@@ -421,8 +460,7 @@ fn package_matches(want: &str, pkg: &secgate_core::Package) -> bool {
 }
 
 fn scanner_matches(s: &Scanner, want: &str) -> bool {
-    let want_id = Scanner::id_from_name(want);
-    s.id == want_id || Scanner::id_from_name(&s.name) == want_id
+    scanner_match(want, s) > 0
 }
 
 /// Evaluates a policy over reports.
@@ -476,10 +514,15 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         if matching.is_empty() {
             problems.push(GateProblem {
                 code: codes::MISSING_SCANNER.into(),
-                message: format!(
-                    "required {what}{at} did not report: no report given to the gate is of it; check that its job ran and that its report is passed to `secgate check` (declare a report's type with TYPE=PATH, e.g. `{}=gl-report.json`)",
-                    req.category.as_ref().map(|c| c.as_str()).unwrap_or("trivy")
-                ),
+                message: match &req.category {
+                    Some(c) => format!(
+                        "required {what}{at} did not report: no report given to the gate is of it; check that its job ran and that its report is passed to `secgate check` (declare a report's type with TYPE=PATH, e.g. `{}=gl-report.json`)",
+                        c.as_str()
+                    ),
+                    None => format!(
+                        "required {what}{at} did not report: no report given to the gate is of it; check that its job ran and that its report is passed to `secgate check` (`secgate check --verbose` lists the scanners it read)"
+                    ),
+                },
                 blocking: true,
             });
             continue;
@@ -672,6 +715,34 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                 reason: format!("within {name}: {found} of {allowed} allowed"),
             }
         };
+    }
+
+    // A `scanners:` override that names no scanner of the run but is a few
+    // letters from one: most likely a typo, and the override does nothing.
+    let mut ids: Vec<&str> = scanners
+        .iter()
+        .map(|s| s.id.as_str())
+        .chain(rules_for.iter().map(|r| r.scanner_id.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for key in policy.scanners.keys() {
+        let named = scanners.iter().any(|s| scanner_match(key, s) > 0)
+            || rules_for
+                .iter()
+                .any(|r| scanner_match(key, &Scanner::named(&r.scanner_id)) > 0);
+        if named {
+            continue;
+        }
+        if let Some(like) = crate::policy::suggest(key, &ids) {
+            problems.push(GateProblem {
+                code: codes::UNMATCHED_SCANNER_OVERRIDE.into(),
+                message: format!(
+                    "`scanners.{key}` in the policy names no scanner of this run, and does nothing; did you mean `{like}`?"
+                ),
+                blocking: false,
+            });
+        }
     }
 
     // Exceptions: expired, expiring, stale.

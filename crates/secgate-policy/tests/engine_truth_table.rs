@@ -835,3 +835,83 @@ fn mixed_scanners_categories_and_severities_each_get_their_own_rules() {
         );
     }
 }
+
+/// A finding of `scanner` (its display name), SAST, high.
+fn by_scanner(scanner: &str, title: &str) -> Finding {
+    let mut f = sast("r.x", Severity::Medium, "a.py", Confidence::High);
+    f.scanner = Scanner::named(scanner).into();
+    f.title = title.into();
+    f
+}
+
+/// A `scanners:` key names a tool under every id its reports give it: its
+/// family (`semgrep` for Semgrep OSS, `gemnasium` for gemnasium-maven) and
+/// its aliases (`zap` for GitLab DAST's `zaproxy`); the exact id wins over a
+/// family; a prefix that is not a family does not match.
+#[test]
+fn scanner_overrides_name_a_tool_under_its_ids() {
+    let findings = || {
+        vec![
+            by_scanner("Semgrep OSS", "oss"),
+            by_scanner("semgrep", "plain"),
+            by_scanner("gemnasium-maven", "gem"),
+            by_scanner("zaproxy", "zap"),
+            by_scanner("Semgrepper", "other"),
+        ]
+    };
+    let v = run(
+        "fail_on: critical\nscanners:\n  semgrep: {fail_on: medium}\n  gemnasium: {fail_on: medium}\n  zap: {fail_on: medium}\n",
+        findings(),
+    );
+    for (title, want) in [
+        ("oss", "failed"),
+        ("plain", "failed"),
+        ("gem", "failed"),
+        ("zap", "failed"),
+        ("other", "passed"),
+    ] {
+        assert_eq!(kind(outcome_of(&v, title)), want, "{title}");
+    }
+    // The exact id wins over the family.
+    let v = run(
+        "fail_on: critical\nscanners:\n  semgrep: {fail_on: medium}\n  semgrep-oss: {fail_on: critical}\n",
+        findings(),
+    );
+    assert_eq!(kind(outcome_of(&v, "oss")), "passed");
+    assert_eq!(kind(outcome_of(&v, "plain")), "failed");
+    // `require` the same way: zap is satisfied by zaproxy.
+    let v = run(
+        "require:\n  - scanner: zap\n  - scanner: semgrep\n",
+        findings(),
+    );
+    assert!(
+        !v.problems.iter().any(|p| p.code == codes::MISSING_SCANNER),
+        "{:?}",
+        v.problems
+    );
+}
+
+/// An override a typo away from a scanner of the run is reported (it does
+/// nothing); one for a scanner that simply did not run this time is not.
+#[test]
+fn a_misspelt_scanner_override_is_reported() {
+    let v = run(
+        "scanners:\n  semgerp: {fail_on: low}\n  trivy: {fail_on: low}\n",
+        vec![by_scanner("semgrep", "plain")],
+    );
+    let unmatched: Vec<&str> = v
+        .problems
+        .iter()
+        .filter(|p| p.code == codes::UNMATCHED_SCANNER_OVERRIDE)
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+    assert!(unmatched[0].contains("semgerp") && unmatched[0].contains("`semgrep`"));
+    assert!(
+        !v.problems
+            .iter()
+            .find(|p| p.code == codes::UNMATCHED_SCANNER_OVERRIDE)
+            .unwrap()
+            .blocking
+    );
+}
