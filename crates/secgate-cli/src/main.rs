@@ -137,7 +137,12 @@ struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     project_dir: Option<PathBuf>,
     /// Colour: auto (a TTY without NO_COLOR), always, never.
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        value_parser = ["auto", "always", "never"]
+    )]
     color: String,
 }
 

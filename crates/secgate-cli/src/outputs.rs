@@ -66,6 +66,31 @@ fn unknown_format(name: &str, flag: &str) -> Fail {
     ))
 }
 
+/// A path of the wrong kind is a usage error (exit 2), found before any work:
+/// `gitlab` writes into a directory, every other output into a file.
+fn check_output_path(kind: Kind, path: Option<&Path>) -> Result<(), Fail> {
+    let Some(p) = path else { return Ok(()) };
+    let Ok(meta) = std::fs::metadata(p) else {
+        return Ok(()); // created when written
+    };
+    let wrong = match kind {
+        Kind::Gitlab => (!meta.is_dir()).then_some(
+            "is a file: `-o gitlab=DIR` writes gl-<category>-report.json files into a directory",
+        ),
+        _ => meta
+            .is_dir()
+            .then_some("is a directory: this output is one file, `-o FORMAT=FILE`"),
+    };
+    match wrong {
+        None => Ok(()),
+        Some(why) => Err(Fail::input(miette::miette!(
+            code = "secgate::input::output_path",
+            "{} {why}",
+            p.display()
+        ))),
+    }
+}
+
 /// Parses the outputs: each `-o FORMAT[=PATH]`, and `--format FORMAT` (as
 /// `secgate-secrets`, `secgate-image` and trivy take it) with the one `-o
 /// PATH` that is not a format, if any, as its path. At most one output may go
@@ -136,12 +161,14 @@ pub fn parse_specs(values: &[String], format: Option<&str>) -> Result<Vec<Spec>,
                 "`-o {v}`: the path after `=` is empty"
             )));
         }
+        check_output_path(kind, path.map(Path::new))?;
         out.push(Spec {
             kind,
             path: path.map(PathBuf::from),
         });
     }
     if let Some(kind) = format_kind {
+        check_output_path(kind, format_path.map(Path::new))?;
         out.push(Spec {
             kind,
             path: format_path.map(PathBuf::from),
@@ -396,6 +423,17 @@ mod tests {
             specs(&["json=a.json", "sarif"], None).unwrap(),
             vec![(Kind::Json, Some("a.json".into())), (Kind::Sarif, None)]
         );
+        // A path of the wrong kind: exit 2 before any work.
+        let dir = std::env::temp_dir();
+        let d = dir.display().to_string();
+        assert!(specs(&[&format!("json={d}")], None)
+            .unwrap_err()
+            .contains("is a directory"));
+        let file = std::env::current_exe().unwrap().display().to_string();
+        assert!(specs(&[&format!("gitlab={file}")], None)
+            .unwrap_err()
+            .contains("is a file"));
+        assert!(specs(&[&format!("gitlab={d}")], None).is_ok());
         // trivy's and secgate-secrets' form: the bare non-format value is the path.
         assert_eq!(
             specs(&["out.sarif"], Some("sarif")).unwrap(),
