@@ -406,14 +406,6 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
             }
         }
     }
-    let eval = engine::EvalOptions {
-        today,
-        baseline: baseline.as_ref(),
-        fail_on,
-    };
-    let verdict = engine::evaluate(&policy, reports, &eval);
-    t.lap("evaluate");
-
     let project_dir = args
         .project_dir
         .clone()
@@ -423,6 +415,16 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
                 .map(PathBuf::from)
         })
         .or_else(|| std::env::current_dir().ok());
+    let project_dir_text = project_dir.as_ref().map(|p| p.display().to_string());
+    let eval = engine::EvalOptions {
+        today,
+        baseline: baseline.as_ref(),
+        fail_on,
+        project_dir: project_dir_text.as_deref(),
+    };
+    let verdict = engine::evaluate(&policy, reports, &eval);
+    t.lap("evaluate");
+
     let term = secgate_policy::render::TerminalOptions {
         color: use_color(&args.color, std::io::stdout().is_terminal()),
         explain: args.explain,

@@ -30,7 +30,7 @@ use crate::baseline::Baseline;
 use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
 use crate::text::trim;
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
-use secgate_core::fingerprint::{normalize_image, normalize_path};
+use secgate_core::fingerprint::normalize_image;
 use secgate_core::{
     Category, Finding, IdPattern, Identifier, Report, ScanStatus, Scanner, Severity,
 };
@@ -46,6 +46,10 @@ pub struct EvalOptions<'a> {
     pub baseline: Option<&'a Baseline>,
     /// Replaces the policy's top-level `fail_on` (the CLI's `--fail-on`).
     pub fail_on: Option<Threshold>,
+    /// The project directory (the CLI's `--project-dir`, `$CI_PROJECT_DIR`):
+    /// an absolute finding path under it is matched against exception
+    /// `paths` relative to it, as the Code Quality output writes it.
+    pub project_dir: Option<&'a str>,
 }
 
 impl Default for EvalOptions<'_> {
@@ -54,6 +58,7 @@ impl Default for EvalOptions<'_> {
             today: Date::today_utc(),
             baseline: None,
             fail_on: None,
+            project_dir: None,
         }
     }
 }
@@ -228,6 +233,7 @@ impl<'p> RulesFor<'p> {
 /// Exceptions indexed for matching.
 struct Index<'p> {
     exceptions: &'p [Exception],
+    project_dir: Option<&'p str>,
     /// By identifier key; an exception narrowed to a package by name is
     /// under its identifier key joined to the package ([`with_package`]), so
     /// a CWE excepted in forty packages does not make forty candidates of
@@ -316,7 +322,7 @@ fn for_each_finding_key(f: &Finding, key: &mut String, mut visit: impl FnMut(&st
 }
 
 impl<'p> Index<'p> {
-    fn new(exceptions: &'p [Exception]) -> Index<'p> {
+    fn new(exceptions: &'p [Exception], project_dir: Option<&'p str>) -> Index<'p> {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_fp: HashMap<[u8; 6], Vec<usize>> = HashMap::new();
         let mut narrowed = String::new();
@@ -344,6 +350,7 @@ impl<'p> Index<'p> {
         }
         Index {
             exceptions,
+            project_dir,
             by_key,
             by_fp,
         }
@@ -373,13 +380,46 @@ impl<'p> Index<'p> {
         }
         out.sort_unstable();
         out.dedup();
-        out.retain(|&i| matches(&self.exceptions[i], f));
+        out.retain(|&i| matches_in(&self.exceptions[i], f, self.project_dir));
         out
     }
 }
 
 /// Whether an exception's matchers all match a finding (expiry aside).
 pub fn matches(e: &Exception, f: &Finding) -> bool {
+    matches_in(e, f, None)
+}
+
+/// A finding's path as exception `paths` globs see it: `\` as `/`, relative
+/// to `project_dir` when under it, no leading `./` or `/`, and `.` and `..`
+/// segments resolved (so `tests/../src/a.py` is `src/a.py`, which `tests/**`
+/// does not match; a `..` above the top is kept).
+pub fn exception_path(file: &str, project_dir: Option<&str>) -> String {
+    let file = file.replace('\\', "/");
+    let mut rest = file.as_str();
+    if let Some(dir) = project_dir.map(|d| d.replace('\\', "/")) {
+        let dir = dir.trim_end_matches('/');
+        if !dir.is_empty() {
+            if let Some(r) = rest.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
+                rest = r;
+            }
+        }
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in rest.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// [`matches`], with the project directory that exception paths are relative to.
+pub fn matches_in(e: &Exception, f: &Finding, project_dir: Option<&str>) -> bool {
     if let Some(id) = e.parsed_id() {
         if !f.matches_id_pattern(&id) {
             return false;
@@ -394,7 +434,7 @@ pub fn matches(e: &Exception, f: &Finding) -> bool {
         let Some(file) = f.location.file() else {
             return false;
         };
-        let file = normalize_path(file);
+        let file = exception_path(file, project_dir);
         if !e.path_globs.iter().any(|g| g.is_match(&file)) {
             return false;
         }
@@ -591,7 +631,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     };
 
     // Judge every finding.
-    let index = Index::new(&policy.exceptions);
+    let index = Index::new(&policy.exceptions, opts.project_dir);
     let n_ex = policy.exceptions.len();
     let mut used = vec![0usize; n_ex];
     let mut expired_hits = vec![0usize; n_ex];
@@ -1039,7 +1079,7 @@ mod tests {
                 }
             }
             let policy = Policy::parse(&yaml, "p.yml").expect("a valid policy");
-            let index = Index::new(&policy.exceptions);
+            let index = Index::new(&policy.exceptions, None);
             let (mut key, mut narrowed) = (String::new(), String::new());
             for (cve, pkg, rule) in findings {
                 let name = ["zlib", "Zlib", "openssl", "libc"][pkg];
@@ -1072,6 +1112,34 @@ mod tests {
                     .collect();
                 proptest::prop_assert_eq!(index.candidates(&f, &mut key, &mut narrowed), brute);
             }
+        }
+    }
+
+    #[test]
+    fn exception_paths_are_resolved_and_relative_to_the_project() {
+        let p = Some("/builds/grp/proj");
+        for (file, dir, want) in [
+            ("tests/a.py", None, "tests/a.py"),
+            ("./tests/a.py", None, "tests/a.py"),
+            ("tests/../src/a.py", None, "src/a.py"),
+            ("tests/./x/../a.py", None, "tests/a.py"),
+            ("../outside/a.py", None, "../outside/a.py"),
+            ("a/../../b.py", None, "../b.py"),
+            ("tests\\win\\a.py", None, "tests/win/a.py"),
+            ("/builds/grp/proj/tests/a.py", p, "tests/a.py"),
+            (
+                "/builds/grp/proj/tests/a.py",
+                Some("/builds/grp/proj/"),
+                "tests/a.py",
+            ),
+            ("/builds/grp/project2/a.py", p, "builds/grp/project2/a.py"),
+            (
+                "/builds/grp/proj/tests/a.py",
+                None,
+                "builds/grp/proj/tests/a.py",
+            ),
+        ] {
+            assert_eq!(exception_path(file, dir), want, "{file} in {dir:?}");
         }
     }
 

@@ -98,7 +98,7 @@ proptest! {
             reports.iter().flat_map(|r| &r.findings).enumerate().filter(|(i, _)| base_mask >> (i % 64) & 1 == 1).map(|(_, f)| f.fingerprint),
             "t",
         );
-        let opts = EvalOptions { today: "2026-06-01".parse().unwrap(), baseline: Some(&base), fail_on: None };
+        let opts = EvalOptions { today: "2026-06-01".parse().unwrap(), baseline: Some(&base), fail_on: None, project_dir: None };
         let a = evaluate(&policy, reports.clone(), &opts);
         let mut shuffled = reports.clone();
         shuffle(&mut shuffled, &seed);

@@ -17,6 +17,7 @@ fn opts() -> EvalOptions<'static> {
         today: today(),
         baseline: None,
         fail_on: None,
+        project_dir: None,
     }
 }
 
@@ -914,4 +915,43 @@ fn a_misspelt_scanner_override_is_reported() {
             .unwrap()
             .blocking
     );
+}
+
+/// Exception `paths` see a finding's path resolved (`tests/../src/a.py` is
+/// not under `tests/`) and relative to the project directory (an absolute
+/// `/builds/grp/proj/tests/a.py` is `tests/a.py`, as Code Quality writes it).
+#[test]
+fn exception_paths_are_resolved_and_relative_to_the_project() {
+    let p = policy("exceptions:\n  - id: r.x\n    paths: [\"tests/**\"]\n    reason: test code\n");
+    let at = |file: &str| {
+        let mut f = sast("r.x", Severity::High, file, Confidence::High);
+        f.title = file.into();
+        f
+    };
+    let files = [
+        "tests/a.py",
+        "tests/../src/a.py",
+        "/builds/grp/proj/tests/b.py",
+        "/elsewhere/tests/c.py",
+    ];
+    let judge = |project_dir: Option<&str>| {
+        let v = evaluate(
+            &p,
+            vec![report(
+                Format::Sarif,
+                "r.sarif",
+                files.iter().map(|f| at(f)).collect(),
+            )],
+            &EvalOptions {
+                project_dir,
+                ..opts()
+            },
+        );
+        files.map(|f| kind(outcome_of(&v, f)))
+    };
+    assert_eq!(
+        judge(Some("/builds/grp/proj")),
+        ["exempted", "failed", "exempted", "failed"]
+    );
+    assert_eq!(judge(None), ["exempted", "failed", "failed", "failed"]);
 }
