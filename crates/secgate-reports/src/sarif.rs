@@ -71,7 +71,10 @@
 //!
 //! Trivy's vulnerability results become [`Location::Container`] or
 //! [`Location::Dependency`] with the package and version read from the
-//! message (`Package: X` / `Installed Version: Y`). [`Report::category`] is
+//! message (`Package: X` / `Installed Version: Y`), and their [`Finding::fix`]
+//! from its `Fixed Version: A, B` line, split on commas as the Trivy JSON
+//! reader splits `FixedVersion` (an empty or missing line: no fix; SARIF
+//! carries no fix `Status`). [`Report::category`] is
 //! the findings' category when they all share one (with no findings: the
 //! runs' category when they agree), else none.
 //!
@@ -83,8 +86,8 @@ use crate::detect::TopObject;
 use crate::lenient;
 use crate::ParseError;
 use secgate_core::{
-    Category, Confidence, Finding, Format, Identifier, Link, Location, Package, Report, ScanStatus,
-    Scanner, Severity,
+    Category, Confidence, Finding, Fix, Format, Identifier, Link, Location, Package, Report,
+    ScanStatus, Scanner, Severity,
 };
 use serde::de::Deserializer;
 use serde::Deserialize;
@@ -1005,6 +1008,16 @@ fn convert_result(
         })
         .unwrap_or(Confidence::Unknown);
     f.description = (!desc_parts.is_empty()).then(|| desc_parts.join("\n\n"));
+    // Trivy's fixed versions, as the Trivy JSON reader fills `fix`: without
+    // them `ignore_unfixed: true` would pass every fixable vulnerability.
+    if ctx.kind == ToolKind::Trivy
+        && matches!(
+            f.category,
+            Category::ContainerScanning | Category::DependencyScanning
+        )
+    {
+        f.fix = trivy_fix(&result);
+    }
     if let Some(u) = rule.and_then(|r| r.help_uri.clone()) {
         f.links.push(Link { name: None, url: u });
     }
@@ -1215,23 +1228,32 @@ fn location_of(
     Location::None
 }
 
+/// The value of a `Key: value` line of Trivy's message (`Package: X\n
+/// Installed Version: Y\n...\nFixed Version: Z\n...`), trimmed; the first
+/// such line wins (the template's fields come before any free text). `None`
+/// when the result has no message text or no such line.
+fn trivy_field<'a>(result: &'a SResult, key: &str) -> Option<&'a str> {
+    let text = result.message.as_ref()?.text.as_deref()?;
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix(key)?.strip_prefix(':'))
+        .map(str::trim)
+}
+
 /// Trivy's message: `Package: X\nInstalled Version: Y\n...`.
 fn trivy_package(result: &SResult) -> Option<Package> {
-    let text = result.message.as_ref()?.text.as_deref()?;
-    let mut name = None;
-    let mut version = None;
-    for line in text.lines() {
-        if let Some(n) = line.trim().strip_prefix("Package:") {
-            name = Some(n.trim().to_string());
-        } else if let Some(v) = line.trim().strip_prefix("Installed Version:") {
-            version = Some(v.trim().to_string());
-        }
-    }
+    let name = trivy_field(result, "Package").filter(|n| !n.is_empty())?;
+    let version = trivy_field(result, "Installed Version").filter(|v| !v.is_empty());
     Some(Package {
-        name: name.filter(|n| !n.is_empty())?,
-        version: version.filter(|v| !v.is_empty()),
+        name: name.to_string(),
+        version: version.map(str::to_string),
         purl: None,
     })
+}
+
+/// Trivy's message: `Fixed Version: A, B` (Trivy JSON's `FixedVersion`,
+/// a comma list; empty when there is no fix). SARIF carries no `Status`.
+fn trivy_fix(result: &SResult) -> Fix {
+    Fix::from_fixed_version_list(trivy_field(result, "Fixed Version"), None)
 }
 
 /// The path of an artifact location, resolved as described in the module docs.
