@@ -449,6 +449,69 @@ fn trivy_image_and_filesystem_and_dependency_tools() {
 }
 
 #[test]
+fn trivy_fixed_version_gives_the_fix() {
+    // Trivy's SARIF template: the fixed versions are only in the message.
+    // Without them `ignore_unfixed: true` passed every fixable finding.
+    let result = |pkg: &str, fixed: Option<&str>| {
+        let fixed = fixed
+            .map(|v| format!("\\nFixed Version: {v}"))
+            .unwrap_or_default();
+        format!(
+            r#"{{"ruleId":"CVE-2019-1547","ruleIndex":0,"level":"note","message":{{"text":"Package: {pkg}\nInstalled Version: 1.0\nVulnerability CVE-2019-1547\nSeverity: LOW{fixed}\nLink: [CVE-2019-1547](https://avd.aquasec.com/nvd/cve-2019-1547)"}},
+            "locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"alpine:3.10","uriBaseId":"ROOTPATH"}}}}}}]}}"#
+        )
+    };
+    let results = [
+        result("one", Some("1.1.1d-r0")),
+        result("several", Some("2.2.24, 3.1.12,3.2.4")),
+        result("empty", Some("")),
+        result("blank", Some("  ")),
+        result("none", None),
+    ]
+    .join(",");
+    let r = one(&format!(
+        r#"{{"tool":{{"driver":{{"name":"Trivy","rules":[{{"id":"CVE-2019-1547","name":"OsPackageVulnerability","properties":{{"tags":["vulnerability"]}}}}]}}}},
+      "properties":{{"imageName":"alpine:3.10"}},"results":[{results}]}}"#
+    ));
+    let fixes: Vec<(&str, Vec<&str>, bool)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.fix.status, None);
+            (
+                f.location.package().unwrap().name.as_str(),
+                f.fix.fixed_versions.iter().map(String::as_str).collect(),
+                f.fix.is_fixable(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        vec![
+            ("one", vec!["1.1.1d-r0"], true),
+            ("several", vec!["2.2.24", "3.1.12", "3.2.4"], true),
+            ("empty", vec![], false),
+            ("blank", vec![], false),
+            ("none", vec![], false),
+        ]
+    );
+    // The same value as the Trivy JSON reader gives for `FixedVersion`.
+    assert_eq!(
+        r.findings[1].fix,
+        secgate_core::Fix::from_fixed_version_list(Some("2.2.24, 3.1.12,3.2.4"), None)
+    );
+}
+
+#[test]
+fn fixed_version_of_another_tool_is_not_read() {
+    // Only Trivy's template is read: another tool's message is free text.
+    let r = one(
+        r#"{"tool":{"driver":{"name":"Grype"}},"results":[{"ruleId":"CVE-2019-1547","message":{"text":"Package: x\nFixed Version: 2.0"}}]}"#,
+    );
+    assert!(!r.findings[0].fix.is_fixable());
+}
+
+#[test]
 fn mixed_categories_have_no_report_category() {
     let r = parse(&log(r#"[{"tool":{"driver":{"name":"gitleaks"}},"results":[{"ruleId":"a","message":{"text":"m"}}]},
         {"tool":{"driver":{"name":"semgrep"}},"results":[{"ruleId":"b","message":{"text":"m"}}]}]"#)).unwrap();
