@@ -45,7 +45,7 @@
 //! | `description` | the message (when longer than the title), then the rule's `fullDescription`, else its `help` |
 //! | `links` | the rule's `helpUri` |
 //! | identifiers | CWE from rule and result `properties.tags` (`external/cwe/cwe-079`, `CWE-79`, `CWE-79: ...`), `properties.cwe`, and rule `relationships` into a `CWE` taxonomy; CVE, GHSA and OWASP from the rule id, `ruleId` and tags |
-//! | `suppressed` | 2.1 `suppressions` not empty, with any entry whose `status` (or pre-release `state`) is not `rejected`; `[]` is not suppressed; 2.0 `suppressionStates` not empty |
+//! | `suppressed` | 2.1 `suppressions` not empty, with every entry's `status` (or pre-release `state`) absent or `accepted` (any case; SARIF 2.1.0 §3.35.3: absent means accepted); one `underReview`, `rejected`, or any other value (an unknown word, `null`, `""`) keeps the result unsuppressed, as GitLab's SARIF converter and the SARIF SDK keep it (fail closed); `[]` is not suppressed; 2.0 `suppressionStates` not empty |
 //! | `source_id` | `guid`, else the first `fingerprints` value, else the first `partialFingerprints` value (values that are objects are skipped) |
 //! | `location` | see below |
 //!
@@ -310,13 +310,37 @@ struct Message {
     arguments: Vec<String>,
 }
 
+/// A 2.1 `suppressions[]` entry. `status` (and the pre-release `state`, the
+/// schema's misspelling of it) is `None` only when the key is absent; any value
+/// written, even `null` or `""`, is kept as written so that it is not mistaken
+/// for an absent status (which means accepted).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Suppression {
-    #[serde(deserialize_with = "lenient::text")]
-    status: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    state: Option<String>,
+    #[serde(deserialize_with = "present")]
+    status: Option<serde_json::Value>,
+    #[serde(deserialize_with = "present")]
+    state: Option<serde_json::Value>,
+}
+
+impl Suppression {
+    /// SARIF 2.1.0 §3.35.3: a suppression with no `status` is accepted; so is
+    /// `accepted` (any case). `underReview`, `rejected`, and anything else
+    /// (unknown words, `null`, `""`, non-strings) are not: fail closed.
+    fn is_accepted(&self) -> bool {
+        match self.status.as_ref().or(self.state.as_ref()) {
+            None => true,
+            Some(v) => v
+                .as_str()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("accepted")),
+        }
+    }
+}
+
+/// A field that is present, whatever its value (`null` included): with
+/// `#[serde(default)]`, an absent key stays `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1064,14 +1088,11 @@ fn convert_result(
     }
     f.rule_id = rule_id;
 
-    // Suppression.
+    // Suppression: only when every suppression is accepted. One that is
+    // `underReview` or `rejected` keeps the result, as GitLab's SARIF
+    // converter and the SARIF SDK keep it.
     f.suppressed = match &result.suppressions {
-        Some(s) if !s.is_empty() => s.iter().any(|x| {
-            !x.status
-                .as_deref()
-                .or(x.state.as_deref())
-                .is_some_and(|st| st.eq_ignore_ascii_case("rejected"))
-        }),
+        Some(s) if !s.is_empty() => s.iter().all(Suppression::is_accepted),
         _ => !result.suppression_states.is_empty(),
     };
 
