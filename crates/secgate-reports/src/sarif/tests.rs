@@ -288,6 +288,115 @@ fn suppressions_2_1() {
     assert_eq!(s, vec![true, false, false, true, false]);
 }
 
+/// Suppressed only when every suppression is accepted (a `status` that is
+/// absent is accepted: SARIF 2.1.0 §3.35.3). One under review or rejected
+/// keeps the result, as GitLab's SARIF converter and the SARIF SDK keep it:
+/// before, any suppression not `rejected` suppressed it, so an
+/// `underReview` one, or `accepted` beside `rejected`, hid a finding from
+/// the gate. Anything else is not accepted (fail closed).
+#[test]
+fn suppressions_2_1_status() {
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "accepted",
+            r#"[{"kind":"external","status":"accepted"}]"#,
+            true,
+        ),
+        ("absent", r#"[{"kind":"inSource"}]"#, true),
+        (
+            "absent twice",
+            r#"[{"kind":"inSource"},{"kind":"external"}]"#,
+            true,
+        ),
+        (
+            "accepted, any case",
+            r#"[{"kind":"external","status":"ACCEPTED"}]"#,
+            true,
+        ),
+        (
+            "accepted and absent",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"inSource"}]"#,
+            true,
+        ),
+        (
+            "underReview",
+            r#"[{"kind":"external","status":"underReview"}]"#,
+            false,
+        ),
+        (
+            "rejected",
+            r#"[{"kind":"external","status":"rejected"}]"#,
+            false,
+        ),
+        (
+            "accepted and rejected",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"external","status":"rejected"}]"#,
+            false,
+        ),
+        (
+            "accepted and underReview",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"inSource","status":"underReview"}]"#,
+            false,
+        ),
+        (
+            "absent and underReview",
+            r#"[{"kind":"inSource"},{"kind":"external","status":"UNDERREVIEW"}]"#,
+            false,
+        ),
+        (
+            "unknown word",
+            r#"[{"kind":"external","status":"approved"}]"#,
+            false,
+        ),
+        (
+            "accepted and unknown word",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"external","status":"waived"}]"#,
+            false,
+        ),
+        (
+            "null status",
+            r#"[{"kind":"external","status":null}]"#,
+            false,
+        ),
+        (
+            "empty status",
+            r#"[{"kind":"external","status":""}]"#,
+            false,
+        ),
+        (
+            "status not a string",
+            r#"[{"kind":"external","status":1}]"#,
+            false,
+        ),
+        (
+            "pre-release state accepted",
+            r#"[{"kind":"external","state":"accepted"}]"#,
+            true,
+        ),
+        (
+            "pre-release state underReview",
+            r#"[{"kind":"external","state":"underReview"}]"#,
+            false,
+        ),
+        ("empty array", "[]", false),
+    ];
+    let results: Vec<String> = cases
+        .iter()
+        .map(|(name, sup, _)| {
+            format!(r#"{{"ruleId":"a","message":{{"text":"{name}"}},"suppressions":{sup}}}"#)
+        })
+        .collect();
+    let r = one(&format!(
+        r#"{{"tool":{{"driver":{{"name":"t"}}}},"results":[{}]}}"#,
+        results.join(",")
+    ));
+    assert_eq!(r.findings.len(), cases.len());
+    for (f, (name, _, suppressed)) in r.findings.iter().zip(cases) {
+        assert_eq!(f.title, *name);
+        assert_eq!(f.suppressed, *suppressed, "{name}");
+    }
+}
+
 #[test]
 fn locations_absent_empty_logical_and_odd_uris() {
     let r = one(r#"{"tool":{"driver":{"name":"t"}},
