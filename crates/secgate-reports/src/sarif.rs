@@ -45,7 +45,7 @@
 //! | `description` | the message (when longer than the title), then the rule's `fullDescription`, else its `help` |
 //! | `links` | the rule's `helpUri` |
 //! | identifiers | CWE from rule and result `properties.tags` (`external/cwe/cwe-079`, `CWE-79`, `CWE-79: ...`), `properties.cwe`, and rule `relationships` into a `CWE` taxonomy; CVE, GHSA and OWASP from the rule id, `ruleId` and tags |
-//! | `suppressed` | 2.1 `suppressions` not empty, with any entry whose `status` (or pre-release `state`) is not `rejected`; `[]` is not suppressed; 2.0 `suppressionStates` not empty |
+//! | `suppressed` | 2.1 `suppressions` not empty, with every entry's `status` (or pre-release `state`) absent or `accepted` (any case; SARIF 2.1.0 §3.35.3: absent means accepted); one `underReview`, `rejected`, or any other value (an unknown word, `null`, `""`) keeps the result unsuppressed, as GitLab's SARIF converter and the SARIF SDK keep it (fail closed); `[]` is not suppressed; 2.0 `suppressionStates` not empty |
 //! | `source_id` | `guid`, else the first `fingerprints` value, else the first `partialFingerprints` value (values that are objects are skipped) |
 //! | `location` | see below |
 //!
@@ -71,7 +71,10 @@
 //!
 //! Trivy's vulnerability results become [`Location::Container`] or
 //! [`Location::Dependency`] with the package and version read from the
-//! message (`Package: X` / `Installed Version: Y`). [`Report::category`] is
+//! message (`Package: X` / `Installed Version: Y`), and their [`Finding::fix`]
+//! from its `Fixed Version: A, B` line, split on commas as the Trivy JSON
+//! reader splits `FixedVersion` (an empty or missing line: no fix; SARIF
+//! carries no fix `Status`). [`Report::category`] is
 //! the findings' category when they all share one (with no findings: the
 //! runs' category when they agree), else none.
 //!
@@ -83,8 +86,8 @@ use crate::detect::TopObject;
 use crate::lenient;
 use crate::ParseError;
 use secgate_core::{
-    Category, Confidence, Finding, Format, Identifier, Link, Location, Package, Report, ScanStatus,
-    Scanner, Severity,
+    Category, Confidence, Finding, Fix, Format, Identifier, Link, Location, Package, Report,
+    ScanStatus, Scanner, Severity,
 };
 use serde::de::Deserializer;
 use serde::Deserialize;
@@ -307,13 +310,37 @@ struct Message {
     arguments: Vec<String>,
 }
 
+/// A 2.1 `suppressions[]` entry. `status` (and the pre-release `state`, the
+/// schema's misspelling of it) is `None` only when the key is absent; any value
+/// written, even `null` or `""`, is kept as written so that it is not mistaken
+/// for an absent status (which means accepted).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Suppression {
-    #[serde(deserialize_with = "lenient::text")]
-    status: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    state: Option<String>,
+    #[serde(deserialize_with = "present")]
+    status: Option<serde_json::Value>,
+    #[serde(deserialize_with = "present")]
+    state: Option<serde_json::Value>,
+}
+
+impl Suppression {
+    /// SARIF 2.1.0 §3.35.3: a suppression with no `status` is accepted; so is
+    /// `accepted` (any case). `underReview`, `rejected`, and anything else
+    /// (unknown words, `null`, `""`, non-strings) are not: fail closed.
+    fn is_accepted(&self) -> bool {
+        match self.status.as_ref().or(self.state.as_ref()) {
+            None => true,
+            Some(v) => v
+                .as_str()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("accepted")),
+        }
+    }
+}
+
+/// A field that is present, whatever its value (`null` included): with
+/// `#[serde(default)]`, an absent key stays `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1005,6 +1032,16 @@ fn convert_result(
         })
         .unwrap_or(Confidence::Unknown);
     f.description = (!desc_parts.is_empty()).then(|| desc_parts.join("\n\n"));
+    // Trivy's fixed versions, as the Trivy JSON reader fills `fix`: without
+    // them `ignore_unfixed: true` would pass every fixable vulnerability.
+    if ctx.kind == ToolKind::Trivy
+        && matches!(
+            f.category,
+            Category::ContainerScanning | Category::DependencyScanning
+        )
+    {
+        f.fix = trivy_fix(&result);
+    }
     if let Some(u) = rule.and_then(|r| r.help_uri.clone()) {
         f.links.push(Link { name: None, url: u });
     }
@@ -1051,14 +1088,11 @@ fn convert_result(
     }
     f.rule_id = rule_id;
 
-    // Suppression.
+    // Suppression: only when every suppression is accepted. One that is
+    // `underReview` or `rejected` keeps the result, as GitLab's SARIF
+    // converter and the SARIF SDK keep it.
     f.suppressed = match &result.suppressions {
-        Some(s) if !s.is_empty() => s.iter().any(|x| {
-            !x.status
-                .as_deref()
-                .or(x.state.as_deref())
-                .is_some_and(|st| st.eq_ignore_ascii_case("rejected"))
-        }),
+        Some(s) if !s.is_empty() => s.iter().all(Suppression::is_accepted),
         _ => !result.suppression_states.is_empty(),
     };
 
@@ -1215,23 +1249,32 @@ fn location_of(
     Location::None
 }
 
+/// The value of a `Key: value` line of Trivy's message (`Package: X\n
+/// Installed Version: Y\n...\nFixed Version: Z\n...`), trimmed; the first
+/// such line wins (the template's fields come before any free text). `None`
+/// when the result has no message text or no such line.
+fn trivy_field<'a>(result: &'a SResult, key: &str) -> Option<&'a str> {
+    let text = result.message.as_ref()?.text.as_deref()?;
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix(key)?.strip_prefix(':'))
+        .map(str::trim)
+}
+
 /// Trivy's message: `Package: X\nInstalled Version: Y\n...`.
 fn trivy_package(result: &SResult) -> Option<Package> {
-    let text = result.message.as_ref()?.text.as_deref()?;
-    let mut name = None;
-    let mut version = None;
-    for line in text.lines() {
-        if let Some(n) = line.trim().strip_prefix("Package:") {
-            name = Some(n.trim().to_string());
-        } else if let Some(v) = line.trim().strip_prefix("Installed Version:") {
-            version = Some(v.trim().to_string());
-        }
-    }
+    let name = trivy_field(result, "Package").filter(|n| !n.is_empty())?;
+    let version = trivy_field(result, "Installed Version").filter(|v| !v.is_empty());
     Some(Package {
-        name: name.filter(|n| !n.is_empty())?,
-        version: version.filter(|v| !v.is_empty()),
+        name: name.to_string(),
+        version: version.map(str::to_string),
         purl: None,
     })
+}
+
+/// Trivy's message: `Fixed Version: A, B` (Trivy JSON's `FixedVersion`,
+/// a comma list; empty when there is no fix). SARIF carries no `Status`.
+fn trivy_fix(result: &SResult) -> Fix {
+    Fix::from_fixed_version_list(trivy_field(result, "Fixed Version"), None)
 }
 
 /// The path of an artifact location, resolved as described in the module docs.

@@ -288,6 +288,115 @@ fn suppressions_2_1() {
     assert_eq!(s, vec![true, false, false, true, false]);
 }
 
+/// Suppressed only when every suppression is accepted (a `status` that is
+/// absent is accepted: SARIF 2.1.0 §3.35.3). One under review or rejected
+/// keeps the result, as GitLab's SARIF converter and the SARIF SDK keep it:
+/// before, any suppression not `rejected` suppressed it, so an
+/// `underReview` one, or `accepted` beside `rejected`, hid a finding from
+/// the gate. Anything else is not accepted (fail closed).
+#[test]
+fn suppressions_2_1_status() {
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "accepted",
+            r#"[{"kind":"external","status":"accepted"}]"#,
+            true,
+        ),
+        ("absent", r#"[{"kind":"inSource"}]"#, true),
+        (
+            "absent twice",
+            r#"[{"kind":"inSource"},{"kind":"external"}]"#,
+            true,
+        ),
+        (
+            "accepted, any case",
+            r#"[{"kind":"external","status":"ACCEPTED"}]"#,
+            true,
+        ),
+        (
+            "accepted and absent",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"inSource"}]"#,
+            true,
+        ),
+        (
+            "underReview",
+            r#"[{"kind":"external","status":"underReview"}]"#,
+            false,
+        ),
+        (
+            "rejected",
+            r#"[{"kind":"external","status":"rejected"}]"#,
+            false,
+        ),
+        (
+            "accepted and rejected",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"external","status":"rejected"}]"#,
+            false,
+        ),
+        (
+            "accepted and underReview",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"inSource","status":"underReview"}]"#,
+            false,
+        ),
+        (
+            "absent and underReview",
+            r#"[{"kind":"inSource"},{"kind":"external","status":"UNDERREVIEW"}]"#,
+            false,
+        ),
+        (
+            "unknown word",
+            r#"[{"kind":"external","status":"approved"}]"#,
+            false,
+        ),
+        (
+            "accepted and unknown word",
+            r#"[{"kind":"external","status":"accepted"},{"kind":"external","status":"waived"}]"#,
+            false,
+        ),
+        (
+            "null status",
+            r#"[{"kind":"external","status":null}]"#,
+            false,
+        ),
+        (
+            "empty status",
+            r#"[{"kind":"external","status":""}]"#,
+            false,
+        ),
+        (
+            "status not a string",
+            r#"[{"kind":"external","status":1}]"#,
+            false,
+        ),
+        (
+            "pre-release state accepted",
+            r#"[{"kind":"external","state":"accepted"}]"#,
+            true,
+        ),
+        (
+            "pre-release state underReview",
+            r#"[{"kind":"external","state":"underReview"}]"#,
+            false,
+        ),
+        ("empty array", "[]", false),
+    ];
+    let results: Vec<String> = cases
+        .iter()
+        .map(|(name, sup, _)| {
+            format!(r#"{{"ruleId":"a","message":{{"text":"{name}"}},"suppressions":{sup}}}"#)
+        })
+        .collect();
+    let r = one(&format!(
+        r#"{{"tool":{{"driver":{{"name":"t"}}}},"results":[{}]}}"#,
+        results.join(",")
+    ));
+    assert_eq!(r.findings.len(), cases.len());
+    for (f, (name, _, suppressed)) in r.findings.iter().zip(cases) {
+        assert_eq!(f.title, *name);
+        assert_eq!(f.suppressed, *suppressed, "{name}");
+    }
+}
+
 #[test]
 fn locations_absent_empty_logical_and_odd_uris() {
     let r = one(r#"{"tool":{"driver":{"name":"t"}},
@@ -446,6 +555,69 @@ fn trivy_image_and_filesystem_and_dependency_tools() {
         r.findings[0].cves().collect::<Vec<_>>(),
         vec!["CVE-2008-0732"]
     );
+}
+
+#[test]
+fn trivy_fixed_version_gives_the_fix() {
+    // Trivy's SARIF template: the fixed versions are only in the message.
+    // Without them `ignore_unfixed: true` passed every fixable finding.
+    let result = |pkg: &str, fixed: Option<&str>| {
+        let fixed = fixed
+            .map(|v| format!("\\nFixed Version: {v}"))
+            .unwrap_or_default();
+        format!(
+            r#"{{"ruleId":"CVE-2019-1547","ruleIndex":0,"level":"note","message":{{"text":"Package: {pkg}\nInstalled Version: 1.0\nVulnerability CVE-2019-1547\nSeverity: LOW{fixed}\nLink: [CVE-2019-1547](https://avd.aquasec.com/nvd/cve-2019-1547)"}},
+            "locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"alpine:3.10","uriBaseId":"ROOTPATH"}}}}}}]}}"#
+        )
+    };
+    let results = [
+        result("one", Some("1.1.1d-r0")),
+        result("several", Some("2.2.24, 3.1.12,3.2.4")),
+        result("empty", Some("")),
+        result("blank", Some("  ")),
+        result("none", None),
+    ]
+    .join(",");
+    let r = one(&format!(
+        r#"{{"tool":{{"driver":{{"name":"Trivy","rules":[{{"id":"CVE-2019-1547","name":"OsPackageVulnerability","properties":{{"tags":["vulnerability"]}}}}]}}}},
+      "properties":{{"imageName":"alpine:3.10"}},"results":[{results}]}}"#
+    ));
+    let fixes: Vec<(&str, Vec<&str>, bool)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.fix.status, None);
+            (
+                f.location.package().unwrap().name.as_str(),
+                f.fix.fixed_versions.iter().map(String::as_str).collect(),
+                f.fix.is_fixable(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        vec![
+            ("one", vec!["1.1.1d-r0"], true),
+            ("several", vec!["2.2.24", "3.1.12", "3.2.4"], true),
+            ("empty", vec![], false),
+            ("blank", vec![], false),
+            ("none", vec![], false),
+        ]
+    );
+    // The same value as the Trivy JSON reader gives for `FixedVersion`.
+    assert_eq!(
+        r.findings[1].fix,
+        secgate_core::Fix::from_fixed_version_list(Some("2.2.24, 3.1.12,3.2.4"), None)
+    );
+}
+
+#[test]
+fn fixed_version_of_another_tool_is_not_read() {
+    // Only Trivy's template is read: another tool's message is free text.
+    let r = one(
+        r#"{"tool":{"driver":{"name":"Grype"}},"results":[{"ruleId":"CVE-2019-1547","message":{"text":"Package: x\nFixed Version: 2.0"}}]}"#,
+    );
+    assert!(!r.findings[0].fix.is_fixable());
 }
 
 #[test]
