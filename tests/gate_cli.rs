@@ -435,6 +435,62 @@ fn the_policy_file_is_found_and_named() {
     );
 }
 
+/// secgate's own SARIF and GitLab reports work as baselines as its JSON
+/// result does: every finding of the same reports is existing (their written
+/// fingerprints are read, not recomputed from the converted findings).
+#[test]
+fn the_gates_own_sarif_and_gitlab_reports_are_baselines() {
+    let d = tmp_with(&[]);
+    let reports = root().join("examples/reports");
+    let reports = reports.to_str().unwrap();
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            reports,
+            "-o",
+            "json=base.json",
+            "-o",
+            "sarif=base.sarif",
+            "-o",
+            "gitlab=gl",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{:?}", text(&o));
+    let mut baselines = vec!["base.json".to_string(), "base.sarif".to_string()];
+    for e in std::fs::read_dir(d.path().join("gl")).unwrap() {
+        baselines.push(format!("gl/{}", e.unwrap().file_name().to_string_lossy()));
+    }
+    let total = |b: &str| {
+        let o = secgate(
+            d.path(),
+            &[
+                "check",
+                reports,
+                "--new-only",
+                "--baseline",
+                b,
+                "-o",
+                "json=now.json",
+            ],
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.path().join("now.json")).unwrap()).unwrap();
+        (
+            code(&o),
+            v["summary"]["existing"].as_u64().unwrap(),
+            v["summary"]["total"].as_u64().unwrap(),
+        )
+    };
+    let (_, _, all) = total("base.json");
+    for b in ["base.json", "base.sarif"] {
+        assert_eq!(total(b), (0, all, all), "{b}");
+    }
+    // The GitLab reports, one per category: each holds its category's findings.
+    let existing: u64 = baselines[2..].iter().map(|b| total(b).1).sum();
+    assert_eq!(existing, all, "{baselines:?}");
+}
+
 #[test]
 fn every_output_from_one_run() {
     let d = tmp_with(&[("trivy.json", TRIVY)]);

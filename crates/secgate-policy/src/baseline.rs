@@ -48,6 +48,16 @@ impl Baseline {
             return Ok(Baseline::from_fingerprints(fps, "secgate"));
         }
         let report = secgate_reports::parse_with(bytes, opts)?;
+        // secgate's own SARIF and GitLab outputs carry each finding's
+        // fingerprint as computed from the reports it read: a report written
+        // from findings loses facts the fingerprint hashed (an image's
+        // package, a snippet), so the fingerprint written is the one to use.
+        if let Some(fps) = written_fingerprints(bytes, report.findings.len()) {
+            return Ok(Baseline::from_fingerprints(
+                fps,
+                &format!("secgate {}", report.format.as_str()),
+            ));
+        }
         Ok(Baseline::from_fingerprints(
             report.findings.iter().map(|f| f.fingerprint),
             report.format.as_str(),
@@ -68,6 +78,61 @@ impl Baseline {
     pub fn is_empty(&self) -> bool {
         self.fingerprints.is_empty()
     }
+}
+
+/// The fingerprints secgate wrote into its own SARIF (`partialFingerprints`
+/// `secgateFingerprint/v1`) or GitLab report (`details.secgate_fingerprint`),
+/// when every one of the `count` findings carries a valid one; else `None`
+/// (another producer's report, or one edited since), and the fingerprints
+/// are computed as for any report.
+fn written_fingerprints(bytes: &[u8], count: usize) -> Option<Vec<Fingerprint>> {
+    use serde::Deserialize;
+    use std::collections::HashMap;
+    #[derive(Deserialize)]
+    struct Sarif {
+        runs: Vec<Run>,
+    }
+    #[derive(Deserialize)]
+    struct Run {
+        #[serde(default)]
+        results: Vec<SResult>,
+    }
+    #[derive(Deserialize)]
+    struct SResult {
+        #[serde(rename = "partialFingerprints", default)]
+        partial: HashMap<String, serde_json::Value>,
+    }
+    #[derive(Deserialize)]
+    struct Gitlab {
+        vulnerabilities: Vec<Vuln>,
+    }
+    #[derive(Deserialize)]
+    struct Vuln {
+        #[serde(default)]
+        details: HashMap<String, serde_json::Value>,
+    }
+    let parse = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str())?.parse().ok();
+    let fps: Vec<Fingerprint> = if let Ok(s) = serde_json::from_slice::<Sarif>(bytes) {
+        s.runs
+            .iter()
+            .flat_map(|r| &r.results)
+            .map(|r| parse(r.partial.get(crate::render::SARIF_FINGERPRINT_KEY)))
+            .collect::<Option<_>>()?
+    } else if let Ok(g) = serde_json::from_slice::<Gitlab>(bytes) {
+        g.vulnerabilities
+            .iter()
+            .map(|v| {
+                parse(
+                    v.details
+                        .get("secgate_fingerprint")
+                        .and_then(|d| d.get("value")),
+                )
+            })
+            .collect::<Option<_>>()?
+    } else {
+        return None;
+    };
+    (fps.len() == count && count > 0).then_some(fps)
 }
 
 /// Reads the gate's own JSON result: `Some(fingerprints)` when the bytes are
