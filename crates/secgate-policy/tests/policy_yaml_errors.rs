@@ -1,5 +1,6 @@
 //! YAML problems in a policy are located where the YAML parser says they are
-//! (not at 1:1).
+//! (not at 1:1), and a repeated key is one located `duplicate_key` among every
+//! other problem of the file rather than the only error reported.
 
 use secgate_policy::policy::{Policy, PolicyError};
 
@@ -63,4 +64,53 @@ fn columns_count_characters_not_bytes() {
     let (msg, at) = syntax_error("# clé\nexceptions:\n  - id: x\n    reason: \"é\n");
     assert!(msg.starts_with("p.yml:4:13: "), "{msg}");
     assert!(at.starts_with("\"é"), "{at:?}");
+}
+
+#[test]
+fn a_duplicate_key_is_one_problem_among_all_the_others() {
+    let text = "budgets: {medium: 1, medium: 2}\nfial_on: high\nmin_confidence: hgh\n";
+    let e = errors(text);
+    let got: Vec<(usize, usize, &str)> = e.errors().map(|d| (d.line, d.column, d.code)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, 22, "secgate::policy::duplicate_key"),
+            (2, 1, "secgate::policy::unknown_key"),
+            (3, 17, "secgate::policy::unknown_confidence"),
+        ],
+        "{:#?}",
+        e.diagnostics
+            .iter()
+            .map(|d| d.one_line())
+            .collect::<Vec<_>>()
+    );
+    let dup = e.errors().next().unwrap();
+    // The span is the second `medium`, not the first.
+    assert_eq!(dup.span.0, 21);
+    assert_eq!(&text[dup.span.0..dup.span.0 + dup.span.1], "medium");
+    assert_eq!(
+        dup.one_line(),
+        "p.yml:1:22: `medium` appears twice in `budgets` (keep one of them)"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_block_mappings_at_every_level() {
+    let text = "fail_on: high\nexceptions:\n  - id: CVE-2021-44228\n    reason: a\n    reason: b\nfail_on: low\ncategories:\n  sast: {fail_on: low}\n  SAST: {fail_on: info}\nbudgets:\n  medium: 1\n  Medium: 2\n";
+    let e = errors(text);
+    let got: Vec<(usize, usize, &str)> = e.errors().map(|d| (d.line, d.column, d.code)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (5, 5, "secgate::policy::duplicate_key"),
+            (6, 1, "secgate::policy::duplicate_key"),
+            (9, 3, "secgate::policy::duplicate_key"),
+            (12, 3, "secgate::policy::duplicate_key"),
+        ],
+        "{:#?}",
+        e.diagnostics
+            .iter()
+            .map(|d| d.one_line())
+            .collect::<Vec<_>>()
+    );
 }

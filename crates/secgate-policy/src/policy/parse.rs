@@ -419,7 +419,16 @@ impl Ctx {
                         };
                         let _ = sev;
                         if let Some(n) = self.uint(sv, &format!("{what}.{}", s.as_str())) {
-                            r.budgets.insert(s, n);
+                            // `medium` and `Medium` are two YAML keys but one budget.
+                            if r.budgets.insert(s, n).is_some() {
+                                self.err(
+                                    "secgate::policy::duplicate_key",
+                                    sk,
+                                    format!("severity `{s}` appears twice in `{what}`"),
+                                    "duplicate",
+                                    Some("keep one of them".into()),
+                                );
+                            }
                         }
                     }
                 }

@@ -2,6 +2,7 @@
 //! validation can report every problem at once with a span on its line.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::DuplicateKeyPolicy;
 use serde_saphyr::Spanned;
 use std::fmt;
 
@@ -172,7 +173,13 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             pos: Pos::default(),
         });
     }
-    match serde_saphyr::from_str::<Spanned<Kind>>(text) {
+    // Repeated keys reach the visitor as two entries, so that validation
+    // reports a located `duplicate_key` among every other problem rather than
+    // the YAML parser stopping at the first one.
+    let options = serde_saphyr::options! {
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+    };
+    match serde_saphyr::from_str_with_options::<Spanned<Kind>>(text, options) {
         Ok(s) => Ok(node(s)),
         Err(e) => {
             let mut pos = e.location().map(|l| pos_of(&l)).unwrap_or_default();
@@ -260,5 +267,15 @@ mod tests {
         assert_eq!(offset_of(t, 2, 2), 6, "characters, not bytes");
         assert_eq!(offset_of(t, 3, 1), 8);
         assert_eq!(offset_of(t, 7, 1), t.len());
+    }
+
+    #[test]
+    fn repeated_keys_reach_the_tree() {
+        let root = parse("a: 1\na: 2\n").unwrap();
+        let Kind::Map(entries) = &root.kind else {
+            panic!("{root:?}")
+        };
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].0.pos.line, 2);
     }
 }
