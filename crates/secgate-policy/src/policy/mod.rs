@@ -8,6 +8,7 @@
 mod date;
 mod diagnostic;
 mod parse;
+pub mod schema;
 pub mod yaml;
 
 pub use date::{Date, DateError};
@@ -22,7 +23,8 @@ use std::collections::BTreeMap;
 /// The embedded default policy (`secgate policy print` with no policy file shows it).
 pub const DEFAULT_POLICY: &str = include_str!("../default-policy.yml");
 
-/// The JSON Schema of the policy file (`secgate policy schema`).
+/// The JSON Schema of the policy file (`secgate policy schema`); its word
+/// patterns are [`schema::patterns`].
 pub const SCHEMA: &str = include_str!("../../schema/policy.schema.json");
 
 /// The default `warn_expiring_days`.

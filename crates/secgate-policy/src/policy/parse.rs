@@ -54,11 +54,13 @@ pub const EXCEPTION_KEYS: &[&str] = &[
     "expires",
 ];
 
-const SEVERITY_NAMES: &[&str] = &["critical", "high", "medium", "low", "info", "unknown"];
-const THRESHOLD_NAMES: &[&str] = &[
+pub(crate) const SEVERITY_NAMES: &[&str] =
+    &["critical", "high", "medium", "low", "info", "unknown"];
+pub(crate) const THRESHOLD_NAMES: &[&str] = &[
     "critical", "high", "medium", "low", "info", "unknown", "none",
 ];
-const CONFIDENCE_NAMES: &[&str] = &[
+pub(crate) const SUPPRESSED_NAMES: &[&str] = &["ignore", "judge"];
+pub(crate) const CONFIDENCE_NAMES: &[&str] = &[
     "unknown",
     "ignore",
     "experimental",
@@ -400,7 +402,7 @@ impl Ctx {
                         .word(
                             v,
                             &what,
-                            &["ignore", "judge"],
+                            SUPPRESSED_NAMES,
                             "secgate::policy::bad_value",
                             "value",
                         )
@@ -419,7 +421,16 @@ impl Ctx {
                         };
                         let _ = sev;
                         if let Some(n) = self.uint(sv, &format!("{what}.{}", s.as_str())) {
-                            r.budgets.insert(s, n);
+                            // `medium` and `Medium` are two YAML keys but one budget.
+                            if r.budgets.insert(s, n).is_some() {
+                                self.err(
+                                    "secgate::policy::duplicate_key",
+                                    sk,
+                                    format!("severity `{s}` appears twice in `{what}`"),
+                                    "duplicate",
+                                    Some("keep one of them".into()),
+                                );
+                            }
                         }
                     }
                 }

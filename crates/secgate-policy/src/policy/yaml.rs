@@ -2,6 +2,7 @@
 //! validation can report every problem at once with a span on its line.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::DuplicateKeyPolicy;
 use serde_saphyr::Spanned;
 use std::fmt;
 
@@ -172,16 +173,52 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             pos: Pos::default(),
         });
     }
-    match serde_saphyr::from_str::<Spanned<Kind>>(text) {
+    // Repeated keys reach the visitor as two entries, so that validation
+    // reports a located `duplicate_key` among every other problem rather than
+    // the YAML parser stopping at the first one.
+    let options = serde_saphyr::options! {
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+    };
+    match serde_saphyr::from_str_with_options::<Spanned<Kind>>(text, options) {
         Ok(s) => Ok(node(s)),
         Err(e) => {
-            let pos = e.location().map(|l| pos_of(&l)).unwrap_or_default();
+            let mut pos = e.location().map(|l| pos_of(&l)).unwrap_or_default();
+            // Syntax errors carry a line and column but no byte span: without
+            // one the label sat at 1:1 while the message named another line.
+            if pos.line > 0 && (pos.len == 0 || (pos.offset == 0 && pos.line > 1)) {
+                pos.offset = offset_of(text, pos.line, pos.column.max(1));
+                pos.len = text[pos.offset..].chars().next().map_or(0, char::len_utf8);
+            }
             Err(SyntaxError {
                 message: e.to_string(),
                 pos,
             })
         }
     }
+}
+
+/// The byte offset of a 1-based line and (character) column, clamped to the
+/// end of that line and of the text.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let eol = rest.find('\n').unwrap_or(rest.len());
+    let eol = if rest[..eol].ends_with('\r') {
+        eol - 1
+    } else {
+        eol
+    };
+    start
+        + rest[..eol]
+            .char_indices()
+            .nth(column - 1)
+            .map_or(eol, |(i, _)| i)
 }
 
 #[cfg(test)]
@@ -214,7 +251,31 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let e = parse("a: [1, 2\nb: c\n").unwrap_err();
-        assert!(e.pos.line >= 1, "{e:?}");
+        let text = "a: 1\nb: [1, 2\nc: d\n";
+        let e = parse(text).unwrap_err();
+        assert!(e.pos.line >= 2, "{e:?}");
+        // The offset is on the reported line and column, not at 1:1.
+        assert_eq!(e.pos.offset, offset_of(text, e.pos.line, e.pos.column));
+        assert!(e.pos.offset >= 5, "{e:?}");
+    }
+
+    #[test]
+    fn offsets_of_lines_and_columns() {
+        let t = "ab\r\nçd\nx";
+        assert_eq!(offset_of(t, 1, 1), 0);
+        assert_eq!(offset_of(t, 1, 9), 2, "clamped before the CR");
+        assert_eq!(offset_of(t, 2, 2), 6, "characters, not bytes");
+        assert_eq!(offset_of(t, 3, 1), 8);
+        assert_eq!(offset_of(t, 7, 1), t.len());
+    }
+
+    #[test]
+    fn repeated_keys_reach_the_tree() {
+        let root = parse("a: 1\na: 2\n").unwrap();
+        let Kind::Map(entries) = &root.kind else {
+            panic!("{root:?}")
+        };
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].0.pos.line, 2);
     }
 }
