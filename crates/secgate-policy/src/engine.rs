@@ -671,9 +671,11 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             } else {
                 Vec::new()
             };
+            let mut expired_match: Option<usize> = None;
             for &i in &cands {
                 if expired[i] {
                     expired_hits[i] += 1;
+                    expired_match.get_or_insert(i);
                     continue;
                 }
                 used[i] += 1;
@@ -740,6 +742,22 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
                     }
                     None => rules_for[ei].by_severity.clone(),
                 },
+            };
+            // A finding that fails because its exception expired says so.
+            let outcome = match (outcome, expired_match) {
+                (Outcome::Failed { rule }, Some(i)) => {
+                    let e = &policy.exceptions[i];
+                    Outcome::Failed {
+                        rule: format!(
+                            "{rule}; exception `{}` ({}:{}) expired on {}",
+                            e.label(),
+                            policy.source,
+                            e.line,
+                            e.expires.expect("expired implies a date")
+                        ),
+                    }
+                }
+                (o, _) => o,
             };
             judged.push((ri, fi, outcome));
         }

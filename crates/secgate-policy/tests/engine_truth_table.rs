@@ -531,6 +531,15 @@ fn exception_expiry_warning_and_staleness() {
         .unwrap();
     assert!(p.message.contains("1 finding(s)"), "{}", p.message);
     assert!(p.message.contains("test.yml:2"), "{}", p.message);
+    // The finding it no longer covers says why it fails (`--explain` shows the rule).
+    match &v.findings[0].outcome {
+        Outcome::Failed { rule } => assert!(
+            rule.starts_with("fail_on: high")
+                && rule.contains("exception `CVE-2021-44228` (test.yml:2) expired on 2020-01-01"),
+            "{rule}"
+        ),
+        o => panic!("{o:?}"),
+    }
 }
 
 #[test]
