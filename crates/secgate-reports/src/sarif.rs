@@ -7,7 +7,9 @@
 //! ## What is a finding
 //! Every `runs[].results[]` entry whose `kind` is absent, `fail`, `open` or
 //! `review`. `pass`, `informational` and `notApplicable` results are not
-//! findings; how many were skipped goes to [`Report::notes`].
+//! findings, nor is a result whose `baselineState` is `absent` (the producer
+//! compared with its own baseline and lists what is gone); how many were
+//! skipped goes to [`Report::notes`].
 //!
 //! ## Scan status (fail closed)
 //! A run has failed, and the report is [`ScanStatus::Failed`] with the
@@ -284,6 +286,10 @@ struct SResult {
     #[serde(rename = "suppressionStates", deserialize_with = "strings")]
     suppression_states: Vec<String>,
     properties: Option<Properties>,
+    /// `absent`: the producer compared with its baseline and the result is no
+    /// longer there (it is listed to say so, not as a finding).
+    #[serde(rename = "baselineState", deserialize_with = "lenient::text")]
+    baseline_state: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -772,15 +778,25 @@ fn convert_run(
         if let Some(k) = result.kind.as_deref() {
             if ["pass", "informational", "notapplicable"].contains(&k.to_ascii_lowercase().as_str())
             {
-                *skipped.entry(k.to_string()).or_insert(0) += 1;
+                *skipped.entry(format!("of kind `{k}`")).or_insert(0) += 1;
                 continue;
             }
+        }
+        if result
+            .baseline_state
+            .as_deref()
+            .is_some_and(|b| b.trim().eq_ignore_ascii_case("absent"))
+        {
+            *skipped
+                .entry("with `baselineState: absent` (gone since the producer's baseline)".into())
+                .or_insert(0) += 1;
+            continue;
         }
         out.push(convert_result(&ctx, &shared, ri, result, notes));
     }
     for (k, n) in skipped {
         notes.add(format!(
-            "{label}: {n} result(s) of kind `{k}` are not findings and were skipped"
+            "{label}: {n} result(s) {k} are not findings and were skipped"
         ));
     }
     (scanner, default_category)

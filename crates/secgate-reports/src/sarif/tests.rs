@@ -734,3 +734,28 @@ fn a_secret_tools_result_without_a_level_is_critical() {
     );
     assert_eq!(other.findings[0].severity, Severity::Medium);
 }
+
+/// A result the producer marks `baselineState: absent` is gone since its own
+/// baseline (listed to say so): not a finding; `new`, `unchanged` and
+/// `updated` ones are.
+#[test]
+fn absent_results_are_not_findings() {
+    let r = one(r#"{"tool":{"driver":{"name":"CodeQL"}},"results":[
+          {"ruleId":"a","message":{"text":"gone"},"baselineState":"absent"},
+          {"ruleId":"b","message":{"text":"new"},"baselineState":"new"},
+          {"ruleId":"c","message":{"text":"same"},"baselineState":"unchanged"},
+          {"ruleId":"d","message":{"text":"plain"}}]}"#);
+    let rules: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| f.rule_id.clone().unwrap())
+        .collect();
+    assert_eq!(rules, ["b", "c", "d"]);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("1 result(s) with `baselineState: absent`")),
+        "{:?}",
+        r.notes
+    );
+}
