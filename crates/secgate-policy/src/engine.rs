@@ -418,7 +418,7 @@ pub fn exception_path(file: &str, project_dir: Option<&str>) -> String {
     parts.join("/")
 }
 
-/// [`matches`], with the project directory that exception paths are relative to.
+/// [`matches()`], with the project directory that exception paths are relative to.
 pub fn matches_in(e: &Exception, f: &Finding, project_dir: Option<&str>) -> bool {
     if let Some(id) = e.parsed_id() {
         if !f.matches_id_pattern(&id) {

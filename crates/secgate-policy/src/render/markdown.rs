@@ -12,7 +12,8 @@ use std::fmt::Write;
 pub const MARKDOWN_MAX_FINDINGS: usize = 50;
 
 /// Escapes text for a table cell or a list item: no line breaks, no table
-/// breaks, no formatting, links, HTML or `@mentions` from finding text.
+/// breaks, no formatting, Markdown links, HTML or `@mentions` from finding
+/// text (a bare URL stays as written: GitLab autolinks it).
 fn cell(s: &str) -> String {
     let s = truncate(&one_line(s), 300);
     let mut out = String::with_capacity(s.len());
