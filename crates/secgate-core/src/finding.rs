@@ -240,6 +240,25 @@ impl Fix {
         !self.fixed_versions.is_empty() || self.status == Some(FixStatus::Fixed)
     }
 
+    /// True when the report *states* that no fix is available: no fixed
+    /// version, and a status of `affected`, `will_not_fix`, `fix_deferred` or
+    /// `end_of_life` (the readers set `affected` where their format always
+    /// names a fix that exists: Trivy, GitLab dependency and container
+    /// scanning). A finding whose report says nothing about fixes is not
+    /// known to be unfixed: `ignore_unfixed` does not drop it (fail closed).
+    pub fn is_known_unfixed(&self) -> bool {
+        self.fixed_versions.is_empty()
+            && matches!(
+                self.status,
+                Some(
+                    FixStatus::Affected
+                        | FixStatus::WillNotFix
+                        | FixStatus::FixDeferred
+                        | FixStatus::EndOfLife
+                )
+            )
+    }
+
     /// Builds from a free-text fixed-version field such as Trivy's `"2.6.9, 3.1.0"`.
     pub fn from_fixed_version_list(text: Option<&str>, status: Option<FixStatus>) -> Fix {
         let fixed_versions = text

@@ -716,7 +716,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
             if outcome.is_none()
                 && eff.ignore_unfixed
                 && f.location.package().is_some()
-                && !f.fix.is_fixable()
+                && f.fix.is_known_unfixed()
             {
                 outcome = Some(Outcome::Passed {
                     reason: format!(

@@ -308,8 +308,13 @@ fn overrides_scanner_beats_category_beats_global() {
 fn ignore_unfixed_uses_fixed_versions_and_status() {
     // (fixed version, status, ignore_unfixed, expected)
     let table = [
-        (None, None, true, "passed"),
+        // The report says nothing about fixes: not known to be unfixed, judged.
+        (None, None, true, "failed"),
+        (None, Some(FixStatus::Unknown), true, "failed"),
+        (None, Some(FixStatus::UnderInvestigation), true, "failed"),
         (None, Some(FixStatus::Affected), true, "passed"),
+        (None, Some(FixStatus::FixDeferred), true, "passed"),
+        (None, Some(FixStatus::EndOfLife), true, "passed"),
         (None, Some(FixStatus::WillNotFix), true, "passed"),
         (None, Some(FixStatus::Fixed), true, "failed"),
         (Some("1.2"), None, true, "failed"),

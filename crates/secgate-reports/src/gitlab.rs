@@ -894,10 +894,15 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
             v.message
                 .filter(|m| Some(m) != v.name.as_ref() && v.name.is_some())
         });
+        let status = if !fixed.is_empty() {
+            None
+        } else {
+            solution.as_deref().and_then(fix_status_from_advice)
+        };
         f.solution = solution;
         f.fix = Fix {
             fixed_versions: fixed,
-            status: None,
+            status,
         };
         f.links = v
             .links
@@ -937,13 +942,137 @@ pub(crate) fn convert(top: TopObject) -> Result<Report, ParseError> {
             .all(|f| f.category == first)
             .then_some(first)
     });
+    // A dependency or container scanner that writes a solution for the
+    // vulnerabilities it can fix (GitLab's analyzers do) says, by writing none,
+    // that there is no fix. A report with no solution at all says nothing
+    // about fixes: its findings stay unknown, and `ignore_unfixed` does not
+    // drop them.
+    let writes_fixes = findings.iter().any(|f| {
+        matches!(
+            f.category,
+            Category::DependencyScanning | Category::ContainerScanning
+        ) && (f.fix.is_fixable() || f.solution.is_some())
+    });
+    if writes_fixes {
+        for f in &mut findings {
+            if matches!(
+                f.category,
+                Category::DependencyScanning | Category::ContainerScanning
+            ) && f.solution.is_none()
+                && f.fix.fixed_versions.is_empty()
+                && f.fix.status.is_none()
+            {
+                f.fix.status = Some(secgate_core::FixStatus::Affected);
+            }
+        }
+    }
     report.findings = findings;
     Ok(report)
+}
+
+/// What an advice with no version in it says about a fix: one to upgrade or
+/// update (`Upgrade to the latest version`, `Update to version 1.2.3`) means
+/// a fix exists; `No solution provided`, `There is no fix available` that
+/// none does; anything else says nothing.
+pub(crate) fn fix_status_from_advice(text: &str) -> Option<secgate_core::FixStatus> {
+    use secgate_core::FixStatus;
+    let t = text.trim().to_ascii_lowercase();
+    let none = [
+        "no solution",
+        "no fix",
+        "not fixed",
+        "no known fix",
+        "no patch",
+        "no upgrade",
+        "there is no solution",
+        "unfortunately, there is no",
+        "will not be fixed",
+        "won't fix",
+    ];
+    if none.iter().any(|n| t.contains(n)) {
+        Some(FixStatus::Affected)
+    } else if ["upgrade", "update", "bump"]
+        .iter()
+        .any(|w| t.starts_with(w))
+    {
+        Some(FixStatus::Fixed)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report whose scanner writes solutions says "no fix" by writing none;
+    /// a report with no solution at all says nothing about fixes.
+    #[test]
+    fn a_missing_solution_is_no_fix_only_where_the_report_writes_solutions() {
+        let report = |vulns: &str| {
+            format!(
+                r#"{{"version":"15.0.4","vulnerabilities":[{vulns}],"scan":{{"type":"container_scanning","status":"success",
+                "start_time":"2024-01-01T00:00:00","end_time":"2024-01-01T00:00:01",
+                "scanner":{{"id":"trivy","name":"Trivy","version":"0.50","vendor":{{"name":"GitLab"}}}},
+                "analyzer":{{"id":"cs","name":"cs","version":"7","vendor":{{"name":"GitLab"}}}}}}}}"#
+            )
+        };
+        let vuln = |id: &str, solution: Option<&str>| {
+            let sol = solution
+                .map(|s| format!(r#","solution":"{s}""#))
+                .unwrap_or_default();
+            format!(
+                r#"{{"id":"{id}","name":"{id}","severity":"High"{sol},
+                "location":{{"image":"alpine:3","operating_system":"alpine 3","dependency":{{"package":{{"name":"p{id}"}},"version":"1"}}}},
+                "identifiers":[{{"type":"cve","name":"CVE-2024-{id}","value":"CVE-2024-{id}"}}]}}"#
+            )
+        };
+        let r = crate::parse(
+            report(
+                &[
+                    vuln("1001", Some("Upgrade p to 2")),
+                    vuln("1002", None),
+                    vuln("1003", Some("No solution provided")),
+                ]
+                .join(","),
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let unfixed: Vec<bool> = r
+            .findings
+            .iter()
+            .map(|f| f.fix.is_known_unfixed())
+            .collect();
+        assert_eq!(unfixed, [false, true, true]);
+        let r =
+            crate::parse(report(&[vuln("1001", None), vuln("1002", None)].join(",")).as_bytes())
+                .unwrap();
+        assert!(r
+            .findings
+            .iter()
+            .all(|f| !f.fix.is_known_unfixed() && !f.fix.is_fixable()));
+    }
+
+    #[test]
+    fn advice_says_whether_a_fix_exists() {
+        use secgate_core::FixStatus;
+        for (text, want) in [
+            ("Upgrade to the latest version", Some(FixStatus::Fixed)),
+            ("Update to version 1.2.3", Some(FixStatus::Fixed)),
+            ("upgrade the package", Some(FixStatus::Fixed)),
+            ("No solution provided", Some(FixStatus::Affected)),
+            (
+                "Unfortunately, there is no solution available yet.",
+                Some(FixStatus::Affected),
+            ),
+            ("There is no fix available", Some(FixStatus::Affected)),
+            ("Sanitize the input", None),
+            ("", None),
+        ] {
+            assert_eq!(fix_status_from_advice(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn blank_is_trim_empty() {

@@ -1290,7 +1290,14 @@ fn trivy_package(result: &SResult) -> Option<Package> {
 /// Trivy's message: `Fixed Version: A, B` (Trivy JSON's `FixedVersion`,
 /// a comma list; empty when there is no fix). SARIF carries no `Status`.
 fn trivy_fix(result: &SResult) -> Fix {
-    Fix::from_fixed_version_list(trivy_field(result, "Fixed Version"), None)
+    let field = trivy_field(result, "Fixed Version");
+    let mut fix = Fix::from_fixed_version_list(field, None);
+    // The template writes the line for every vulnerability: present and
+    // empty, Trivy found no fix; absent, the message says nothing about fixes.
+    if field.is_some() && fix.fixed_versions.is_empty() {
+        fix.status = Some(secgate_core::FixStatus::Affected);
+    }
+    fix
 }
 
 /// The path of an artifact location, resolved as described in the module docs.

@@ -785,7 +785,13 @@ impl Ctx<'_> {
         let severity = severity_of(v.severity.as_deref(), v.vendor_severity, v.cvss);
         let vid = v.id.unwrap_or_default();
         let status = v.status.as_deref().and_then(FixStatus::parse);
-        let fix = Fix::from_fixed_version_list(v.fixed_version.as_deref(), status);
+        let mut fix = Fix::from_fixed_version_list(v.fixed_version.as_deref(), status);
+        // Trivy writes `FixedVersion` whenever a fix exists: without one (and
+        // without a `Status`, which Trivy before 0.35 does not write), no fix
+        // is available.
+        if fix.status.is_none() && fix.fixed_versions.is_empty() {
+            fix.status = Some(FixStatus::Affected);
+        }
         let mut identifiers = Vec::with_capacity(1 + v.cwe_ids.len() + v.vendor_ids.len());
         if !vid.is_empty() {
             identifiers.push(vuln_identifier(&vid));
