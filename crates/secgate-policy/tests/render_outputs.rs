@@ -139,8 +139,22 @@ fn code_quality_has_every_required_field_and_relative_paths() {
     }
     let doc = code_quality(&v, Some(dir.path()));
     let entries = doc.as_array().unwrap();
-    // Every judged finding but the exempted one.
-    assert_eq!(entries.len(), v.findings.len() - 1);
+    // Every judged finding but the exempted one, and one entry per blocking
+    // problem (the fixture's missing scanner), first, on the policy file.
+    let blocking = v.problems.iter().filter(|p| p.blocking).count();
+    assert_eq!(blocking, 1);
+    assert_eq!(entries.len(), v.findings.len() - 1 + blocking);
+    let problem = &entries[0];
+    assert_eq!(problem["check_name"], "secgate/missing_scanner");
+    assert_eq!(problem["severity"], "blocker");
+    assert_eq!(problem["location"]["path"], ".secgate.yml");
+    assert!(
+        problem["description"]
+            .as_str()
+            .unwrap()
+            .contains("did not report"),
+        "{problem}"
+    );
     let mut fps = HashSet::new();
     for e in entries {
         for key in ["description", "check_name", "fingerprint", "severity"] {

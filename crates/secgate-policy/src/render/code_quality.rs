@@ -2,7 +2,9 @@
 //!
 //! One entry per judged finding that is not exempted (failed, passed and
 //! existing: the widget compares with the target branch's artifact by
-//! fingerprint and shows what is new), deduplicated by fingerprint.
+//! fingerprint and shows what is new), deduplicated by fingerprint; before
+//! them, one `blocker` entry per blocking problem of the run (`secgate/<code>`,
+//! on the policy file), which fails the gate with no failing finding.
 
 use super::stream::write_array;
 use super::{
@@ -134,11 +136,20 @@ struct Entry<'a> {
     check_name: Cow<'a, str>,
     description: String,
     engine_name: &'a str,
-    fingerprint: Hex<'a>,
+    fingerprint: Fp,
     location: EntryLocation<'a>,
     severity: &'static str,
     #[serde(rename = "type")]
     ty: &'static str,
+}
+
+/// A fingerprint held by value (it is 32 bytes), written as [`Hex`] writes it.
+struct Fp(secgate_core::Fingerprint);
+
+impl Serialize for Fp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Hex(&self.0).serialize(s)
+    }
 }
 
 #[derive(Serialize)]
@@ -181,8 +192,37 @@ fn entries<'a>(
 ) -> impl Iterator<Item = Entry<'a>> + 'a {
     // Whether the project has a Dockerfile is looked up once.
     let container_path = code_quality_container_path(project_dir);
+    // A blocking problem (a missing or failed scanner) fails the gate with no
+    // failing finding: it is an entry too, or the widget would show nothing
+    // wrong. On the policy file when there is one, else the pipeline file.
+    let policy_path = if v.policy.is_empty() || v.policy.starts_with('(') {
+        PIPELINE_FILE.to_string()
+    } else {
+        relative(&v.policy, project_dir)
+    };
+    let problems = v
+        .problems
+        .iter()
+        .filter(|p| p.blocking)
+        .map(move |p| Entry {
+            categories: ["Security"],
+            check_name: Cow::Owned(format!("secgate/{}", p.code)),
+            description: truncate_owned(one_line_cow(&p.message).into_owned(), 4096),
+            engine_name: "secgate",
+            fingerprint: Fp(secgate_core::Fingerprint::of_parts([
+                "secgate-problem",
+                p.code.as_str(),
+                p.message.as_str(),
+            ])),
+            location: EntryLocation {
+                lines: Lines { begin: 1 },
+                path: Cow::Owned(policy_path.clone()),
+            },
+            severity: "blocker",
+            ty: "issue",
+        });
     let mut seen = HashSet::new();
-    judged_in_order(&v.findings)
+    let findings = judged_in_order(&v.findings)
         .into_iter()
         .filter(|j| !matches!(j.outcome, Outcome::Exempted { .. }))
         .filter(move |j| seen.insert(j.finding.fingerprint))
@@ -200,7 +240,7 @@ fn entries<'a>(
                 check_name: rule_key_cow(f),
                 description: description(f, &j.outcome),
                 engine_name: &f.scanner.id,
-                fingerprint: Hex(&f.fingerprint),
+                fingerprint: Fp(f.fingerprint),
                 location: EntryLocation {
                     lines: Lines { begin: line },
                     path,
@@ -208,5 +248,6 @@ fn entries<'a>(
                 severity: code_quality_severity(f.severity),
                 ty: "issue",
             }
-        })
+        });
+    problems.collect::<Vec<_>>().into_iter().chain(findings)
 }
