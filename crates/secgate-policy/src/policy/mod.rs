@@ -214,7 +214,10 @@ impl Exception {
     pub fn label(&self) -> String {
         let what = match (&self.id, &self.fingerprint) {
             (Some(id), _) => id.clone(),
-            (None, Some(fp)) => format!("fingerprint {}", &fp[..fp.len().min(12)]),
+            (None, Some(fp)) => format!(
+                "fingerprint {}",
+                &fp[..fp.char_indices().nth(12).map_or(fp.len(), |(i, _)| i)]
+            ),
             (None, None) => "exception".to_string(),
         };
         let mut narrow = Vec::new();

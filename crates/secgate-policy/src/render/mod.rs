@@ -98,6 +98,15 @@ pub(crate) fn stable_place(f: &Finding) -> String {
     s
 }
 
+/// A commit shortened for people: its first 12 characters (a hash is ASCII;
+/// a report may hold anything, and a byte cut could split a character).
+fn short_commit(c: &str) -> &str {
+    match c.char_indices().nth(12) {
+        Some((i, _)) => &c[..i],
+        None => c,
+    }
+}
+
 /// Appends [`stable_place`] to `s`.
 pub(crate) fn push_stable_place(s: &mut String, f: &Finding) {
     match &f.location {
@@ -106,7 +115,7 @@ pub(crate) fn push_stable_place(s: &mut String, f: &Finding) {
             s.push_str(&normalize_path(file));
             if let Some(c) = commit {
                 s.push_str(" @ ");
-                s.push_str(&c[..c.len().min(12)]);
+                s.push_str(short_commit(c));
             }
         }
         Location::Dependency { file, package } => {
@@ -151,7 +160,7 @@ pub(crate) fn place_with_line(f: &Finding) -> String {
     match (&f.location, f.location.line()) {
         (Location::Source { file, .. }, Some(l)) => format!("{}:{l}", normalize_path(file)),
         (Location::Secret { file, commit, .. }, Some(l)) => match commit {
-            Some(c) => format!("{}:{l} @ {}", normalize_path(file), &c[..c.len().min(12)]),
+            Some(c) => format!("{}:{l} @ {}", normalize_path(file), short_commit(c)),
             None => format!("{}:{l}", normalize_path(file)),
         },
         _ => stable_place(f),
@@ -541,6 +550,36 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report's commit is text, not always a hash: shortening it never
+    /// splits a character (it panicked on `0123456789aé`).
+    #[test]
+    fn a_non_ascii_commit_is_shortened_by_characters() {
+        assert_eq!(short_commit("0123456789aébc"), "0123456789aé");
+        assert_eq!(short_commit("abcdefghijkéé"), "abcdefghijké");
+        assert_eq!(short_commit("9f1c2e3d4b5a6c7d"), "9f1c2e3d4b5a");
+        assert_eq!(short_commit("é"), "é");
+        let mut f = Finding::new(
+            secgate_core::Scanner::named("gitleaks"),
+            secgate_core::Category::SecretDetection,
+            secgate_core::Severity::Critical,
+            "t".to_string(),
+            Location::Secret {
+                file: "a.env".into(),
+                line: Some(3),
+                commit: Some("0123456789aé".into()),
+                digest: None,
+            },
+        );
+        assert_eq!(place_with_line(&f), "a.env:3 @ 0123456789aé");
+        f.location = Location::Secret {
+            file: "a.env".into(),
+            line: None,
+            commit: Some("abcdefghijkéé".into()),
+            digest: None,
+        };
+        assert_eq!(stable_place(&f), "a.env @ abcdefghijké");
+    }
     use proptest::prelude::*;
 
     /// The general rule of [`one_line`], without the fast path.
