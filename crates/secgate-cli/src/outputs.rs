@@ -91,6 +91,69 @@ fn check_output_path(kind: Kind, path: Option<&Path>) -> Result<(), Fail> {
     }
 }
 
+/// Where a path points, for comparing two outputs: absolute, `.` and `..`
+/// resolved, and its folder's symbolic links followed when it exists.
+fn resolved(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or(out),
+        _ => out,
+    }
+}
+
+/// Two outputs to one file (or two `gitlab` outputs to one folder, or a file
+/// output named like a GitLab report in that folder) would be written at
+/// once by two threads into one corrupt artifact: exit 2.
+fn refuse_same_target(specs: &[Spec]) -> Result<(), Fail> {
+    let mut seen: Vec<(PathBuf, Kind)> = Vec::new();
+    for s in specs {
+        let Some(p) = &s.path else { continue };
+        let r = resolved(p);
+        let clash = seen.iter().find(|(q, k)| {
+            *q == r
+                || (*k == Kind::Gitlab
+                    && s.kind != Kind::Gitlab
+                    && r.parent() == Some(q.as_path())
+                    && r.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("gl-") && n.ends_with("-report.json")))
+                || (s.kind == Kind::Gitlab
+                    && *k != Kind::Gitlab
+                    && q.parent() == Some(r.as_path())
+                    && q.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("gl-") && n.ends_with("-report.json")))
+        });
+        if let Some((q, _)) = clash {
+            return Err(Fail::input(miette::miette!(
+                code = "secgate::input::output_twice",
+                help = "give each output its own path",
+                "two outputs would be written to {} (the second names it {})",
+                q.display(),
+                p.display()
+            )));
+        }
+        seen.push((r, s.kind));
+    }
+    Ok(())
+}
+
 /// Parses the outputs: each `-o FORMAT[=PATH]`, and `--format FORMAT` (as
 /// `secgate-secrets`, `secgate-image` and trivy take it) with the one `-o
 /// PATH` that is not a format, if any, as its path. At most one output may go
@@ -180,6 +243,7 @@ pub fn parse_specs(values: &[String], format: Option<&str>) -> Result<Vec<Spec>,
             path: None,
         });
     }
+    refuse_same_target(&out)?;
     let to_stdout = out
         .iter()
         .filter(|s| s.path.is_none() && s.kind != Kind::Gitlab)
@@ -434,6 +498,16 @@ mod tests {
             .unwrap_err()
             .contains("is a file"));
         assert!(specs(&[&format!("gitlab={d}")], None).is_ok());
+        // Two outputs to one file: refused, however the path is spelt.
+        let e = specs(&["json=a.json", "code-quality=./a.json"], None).unwrap_err();
+        assert!(e.contains("two outputs"), "{e}");
+        let e = specs(&["json=a.json", "json=sub/../a.json"], None).unwrap_err();
+        assert!(e.contains("two outputs"), "{e}");
+        let e = specs(&["gitlab=out", "json=out/gl-sast-report.json"], None).unwrap_err();
+        assert!(e.contains("two outputs"), "{e}");
+        let e = specs(&["json=out/gl-sast-report.json", "gitlab=./out"], None).unwrap_err();
+        assert!(e.contains("two outputs"), "{e}");
+        assert!(specs(&["gitlab=out", "json=out/secgate.json"], None).is_ok());
         // trivy's and secgate-secrets' form: the bare non-format value is the path.
         assert_eq!(
             specs(&["out.sarif"], Some("sarif")).unwrap(),
