@@ -491,6 +491,55 @@ fn the_gates_own_sarif_and_gitlab_reports_are_baselines() {
     assert_eq!(existing, all, "{baselines:?}");
 }
 
+/// A GitLab report merged from a failed scan says `failure` (with a fatal
+/// message), never `success`: GitLab must not take an incomplete scan for a
+/// clean one. The other kinds of the run still say `success`; both validate.
+#[test]
+fn a_failed_scan_is_a_failed_gitlab_report() {
+    let failed = r#"{"version":"15.0.4","vulnerabilities":[],"scan":{"status":"failure","type":"sast",
+      "messages":[{"level":"fatal","value":"semgrep crashed"}],
+      "scanner":{"id":"semgrep","name":"Semgrep","version":"1.0","vendor":{"name":"GitLab"}},
+      "analyzer":{"id":"semgrep","name":"Semgrep","version":"1.0","vendor":{"name":"GitLab"}},
+      "start_time":"2024-01-01T00:00:00","end_time":"2024-01-01T00:00:01"}}"#;
+    let d = tmp_with(&[("gl-sast-report.json", failed), ("trivy.json", TRIVY)]);
+    let o = secgate(
+        d.path(),
+        &[
+            "check",
+            "gl-sast-report.json",
+            "trivy.json",
+            "-o",
+            "gitlab=out",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{:?}", text(&o));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.path().join("out").join(name)).unwrap()).unwrap()
+    };
+    let sast = read("gl-sast-report.json");
+    assert_eq!(sast["scan"]["status"], "failure");
+    assert_eq!(sast["scan"]["messages"][0]["level"], "fatal");
+    let cs = read("gl-container-scanning-report.json");
+    assert_eq!(cs["scan"]["status"], "success");
+    let Some(corpus) = corpus() else {
+        eprintln!("corpus not found; schema check skipped (set SECGATE_CORPUS)");
+        return;
+    };
+    for (doc, schema) in [(&sast, "sast"), (&cs, "container-scanning")] {
+        let path = corpus.join(format!(
+            "gitlab-schemas/gitlabhq__15.2.1__{schema}-report-format.json"
+        ));
+        let schema: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let v = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(&schema)
+            .unwrap();
+        let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+}
+
 #[test]
 fn every_output_from_one_run() {
     let d = tmp_with(&[("trivy.json", TRIVY)]);

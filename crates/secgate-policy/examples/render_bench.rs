@@ -68,6 +68,7 @@ fn main() {
         problems: vec![],
         scanners: report.scanners.clone(),
         categories: report.categories(),
+        failed_categories: vec![],
     };
     drop(report);
 

@@ -510,8 +510,10 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     // Reports: failed scans, scanners and categories present.
     let mut scanners: Vec<Scanner> = Vec::new();
     let mut categories: Vec<Category> = Vec::new();
+    let mut failed_categories: Vec<Category> = Vec::new();
     for r in &reports {
         if let ScanStatus::Failed { reasons } = &r.status {
+            failed_categories.extend(r.categories());
             let mut reasons = reasons.clone();
             reasons.sort();
             problems.push(GateProblem {
@@ -850,6 +852,8 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
     scanners.dedup();
     categories.sort();
     categories.dedup();
+    failed_categories.sort();
+    failed_categories.dedup();
     problems.sort_by(|a, b| {
         (!a.blocking, &a.code, &a.message).cmp(&(!b.blocking, &b.code, &b.message))
     });
@@ -863,6 +867,7 @@ pub fn evaluate(policy: &Policy, reports: Vec<Report>, opts: &EvalOptions<'_>) -
         problems,
         scanners,
         categories,
+        failed_categories,
     }
 }
 

@@ -87,6 +87,10 @@ pub struct Verdict {
     pub scanners: Vec<Scanner>,
     /// The categories that reported (even with zero findings).
     pub categories: Vec<Category>,
+    /// The categories of the reports whose scan failed (their findings are
+    /// incomplete): the GitLab report of such a category says `failure`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_categories: Vec<Category>,
 }
 
 /// Everything the gate read, for renderers that need the reports themselves.

@@ -130,8 +130,9 @@ pub fn gitlab_security_reports_at(v: &Verdict, now: Timestamp) -> Vec<(Category,
     verdict_kinds(v)
         .into_iter()
         .map(|(kind, items, scanners)| {
-            let value = render(&kind, &items, &scanners, now);
-            (kind, value)
+            let mut p = prepare(&kind, &items, &scanners, now);
+            p.mark_failed_if(failed_kind(v, &kind));
+            (kind, p.to_value())
         })
         .collect()
 }
@@ -202,6 +203,19 @@ fn prepare<'a>(
 }
 
 impl<'a> Prepared<'a> {
+    /// A report of a kind whose input scan failed says `failure`, never
+    /// `success`: its findings are incomplete, and GitLab must not take it
+    /// for a clean scan (nor the vulnerabilities it lacks for fixed ones).
+    fn mark_failed_if(&mut self, failed: bool) {
+        if failed {
+            self.scan["status"] = json!("failure");
+            self.scan["messages"] = json!([{
+                "level": "fatal",
+                "value": "secgate: a scan this report merges failed, so its findings are incomplete; see the secgate job's log (failed_scan) and fix the scanner job",
+            }]);
+        }
+    }
+
     fn vulnerabilities(&self) -> impl Iterator<Item = Vulnerability<'a>> + '_ {
         self.items
             .iter()
@@ -256,6 +270,13 @@ pub fn write_gitlab_security_report<W: Write>(
     prepare(category, &refs, scanners, now).write(w)
 }
 
+/// Whether a report of this GitLab kind was read from a failed scan.
+fn failed_kind(v: &Verdict, kind: &Category) -> bool {
+    v.failed_categories
+        .iter()
+        .any(|c| gitlab_report_kind(c) == *kind)
+}
+
 /// A finding to render and, from a verdict, its outcome.
 type Item<'a> = (&'a Finding, Option<&'a Outcome>);
 
@@ -303,9 +324,9 @@ pub fn write_gitlab_security_reports(
         let path = dir.join(gitlab_report_file_name(&kind));
         let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
         let file = std::fs::File::create(&path).map_err(at)?;
-        prepare(&kind, &items, &scanners, now)
-            .write(file)
-            .map_err(at)?;
+        let mut p = prepare(&kind, &items, &scanners, now);
+        p.mark_failed_if(failed_kind(v, &kind));
+        p.write(file).map_err(at)?;
         written.push(path);
     }
     Ok(written)

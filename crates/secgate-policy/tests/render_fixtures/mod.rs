@@ -312,6 +312,7 @@ pub fn verdict() -> Verdict {
         ],
         scanners,
         categories,
+        failed_categories: vec![],
     }
 }
 
@@ -324,6 +325,7 @@ pub fn empty_verdict() -> Verdict {
         problems: vec![],
         scanners: vec![scanner("Trivy", "0.50.1")],
         categories: vec![Category::ContainerScanning],
+        failed_categories: vec![],
     }
 }
 
