@@ -377,6 +377,47 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Inputs, Fail> {
     })
 }
 
+/// Makes finding paths under the project directory relative to it, as the
+/// scanners that write relative paths do, so that every output (GitLab
+/// reports, JUnit names, SARIF) shows `src/a.py`, and a fingerprint does not
+/// change with the runner's build directory (`/builds/<runner>/<n>/group/proj`).
+/// A report whose paths changed gets its fingerprints again; the others are
+/// left as they are (nothing is recomputed when no path is absolute).
+pub fn relativize(reports: &mut [Report], project_dir: &str) {
+    let dir = project_dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return;
+    }
+    let strip = |file: &mut String| -> bool {
+        match file.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
+            Some(rest) if !rest.is_empty() => {
+                *file = rest.to_string();
+                true
+            }
+            _ => false,
+        }
+    };
+    for r in reports {
+        let mut changed = false;
+        for f in &mut r.findings {
+            use secgate_core::Location;
+            let file = match &mut f.location {
+                Location::Source { file, .. } | Location::Secret { file, .. } => Some(file),
+                Location::Dependency {
+                    file: Some(file), ..
+                } => Some(file),
+                _ => None,
+            };
+            if let Some(file) = file {
+                changed |= strip(file);
+            }
+        }
+        if changed {
+            secgate_core::fingerprint::assign(&mut r.findings);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +434,44 @@ mod tests {
         );
         assert_eq!(split_spec("weird=a.json"), (None, "weird=a.json"));
         assert_eq!(split_spec("a.json"), (None, "a.json"));
+    }
+
+    /// The same finding under two runners' build directories has one path
+    /// and one fingerprint; a path outside the project is kept.
+    #[test]
+    fn paths_under_the_project_are_made_relative_and_fingerprinted_again() {
+        use secgate_core::{Finding, Location, Scanner, Severity};
+        let report = |file: &str| {
+            let mut f = Finding::new(
+                Scanner::named("semgrep"),
+                Category::Sast,
+                Severity::High,
+                "t".to_string(),
+                Location::Source {
+                    file: file.into(),
+                    start_line: Some(3),
+                    end_line: None,
+                    snippet: None,
+                },
+            );
+            f.rule_id = Some("r".into());
+            let mut r = Report::new(Format::Sarif);
+            r.findings = vec![f];
+            secgate_core::fingerprint::assign(&mut r.findings);
+            r
+        };
+        let mut a = vec![report("/builds/abc/0/grp/proj/src/a.py")];
+        let mut b = vec![report("/builds/abc/1/grp/proj/src/a.py")];
+        let c = [report("src/a.py")];
+        relativize(&mut a, "/builds/abc/0/grp/proj");
+        relativize(&mut b, "/builds/abc/1/grp/proj/");
+        assert_eq!(a[0].findings[0].location.file(), Some("src/a.py"));
+        assert_eq!(a[0].findings[0].fingerprint, b[0].findings[0].fingerprint);
+        assert_eq!(a[0].findings[0].fingerprint, c[0].findings[0].fingerprint);
+        let mut outside = vec![report("/etc/passwd")];
+        let before = outside[0].findings[0].fingerprint;
+        relativize(&mut outside, "/builds/abc/0/grp/proj");
+        assert_eq!(outside[0].findings[0].location.file(), Some("/etc/passwd"));
+        assert_eq!(outside[0].findings[0].fingerprint, before);
     }
 }

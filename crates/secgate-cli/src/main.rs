@@ -395,17 +395,10 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         policy.new_only = true;
     }
     let inputs::Inputs {
-        reports,
+        mut reports,
         files: input_files,
     } = reports?;
     t.lap("policy, baseline and reports");
-    if args.verbose {
-        for r in &reports {
-            for n in &r.notes {
-                eprintln!("note: {}: {n}", r.source.as_deref().unwrap_or("-"));
-            }
-        }
-    }
     let project_dir = args
         .project_dir
         .clone()
@@ -416,6 +409,16 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
         })
         .or_else(|| std::env::current_dir().ok());
     let project_dir_text = project_dir.as_ref().map(|p| p.display().to_string());
+    if let Some(dir) = &project_dir_text {
+        inputs::relativize(&mut reports, dir);
+    }
+    if args.verbose {
+        for r in &reports {
+            for n in &r.notes {
+                eprintln!("note: {}: {n}", r.source.as_deref().unwrap_or("-"));
+            }
+        }
+    }
     let eval = engine::EvalOptions {
         today,
         baseline: baseline.as_ref(),
