@@ -657,3 +657,24 @@ proptest! {
         prop_assert_eq!(terminal(&v, &opts), terminal(&shuffled, &opts));
     }
 }
+
+/// GitLab keys a vulnerability on its first identifier: never a taxonomy
+/// (CWE, OWASP, WASC) when the finding has a specific one, or different rules
+/// of one weakness at one place would merge into one vulnerability.
+#[test]
+fn gitlab_primary_identifier_is_never_a_taxonomy_when_a_rule_exists() {
+    for (_, doc) in gitlab_security_reports_at(&verdict(), NOW) {
+        for v in doc["vulnerabilities"].as_array().unwrap() {
+            let ids = v["identifiers"].as_array().unwrap();
+            let taxonomy =
+                |i: &Value| ["cwe", "owasp", "wasc"].contains(&i["type"].as_str().unwrap());
+            if ids.iter().any(|i| !taxonomy(i)) {
+                assert!(
+                    !taxonomy(&ids[0]),
+                    "{}",
+                    serde_json::to_string_pretty(ids).unwrap()
+                );
+            }
+        }
+    }
+}

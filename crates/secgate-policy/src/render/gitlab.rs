@@ -460,6 +460,13 @@ fn value_is(i: &Identifier, text: &str) -> bool {
     }
 }
 
+/// An identifier type that names a class of weakness, not a finding's rule.
+fn is_taxonomy(ty: &str) -> bool {
+    ["cwe", "owasp", "wasc", "capec"]
+        .iter()
+        .any(|t| ty.eq_ignore_ascii_case(t))
+}
+
 fn identifiers(f: &Finding) -> Vec<Ident<'_>> {
     let mut out: Vec<Ident> = f.identifiers.iter().filter_map(identifier).collect();
     let rule = f
@@ -477,6 +484,11 @@ fn identifiers(f: &Finding) -> Vec<Ident<'_>> {
             });
         }
     }
+    // GitLab keys a vulnerability on its first (primary) identifier and its
+    // location: a taxonomy entry (CWE, OWASP, WASC) first would merge
+    // different rules of one weakness at one place into one vulnerability.
+    // Specific identifiers (CVE, GHSA, the scanner's rule) go first, in order.
+    out.sort_by_key(|i| is_taxonomy(&i.ty));
     if out.is_empty() {
         // Schema: at least one identifier. The rule key (here the title) names
         // what was found; the value is the secgate fingerprint, stable.
