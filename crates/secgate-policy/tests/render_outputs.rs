@@ -678,3 +678,56 @@ fn gitlab_primary_identifier_is_never_a_taxonomy_when_a_rule_exists() {
         }
     }
 }
+
+/// The gate suite's case names are unique, and a failed scan's name leaves
+/// out the scanner's error text (it changes from run to run).
+#[test]
+fn junit_gate_case_names_are_unique_and_stable() {
+    let mut v = verdict();
+    let problem = |code: &str, message: &str| secgate_policy::GateProblem {
+        code: code.into(),
+        message: message.into(),
+        blocking: true,
+    };
+    v.problems = vec![
+        problem(
+            "missing_scanner",
+            "required scanner `trivy` (policy line 3) did not report",
+        ),
+        problem(
+            "missing_scanner",
+            "required scanner `trivy` (policy line 5) did not report",
+        ),
+        problem(
+            "failed_scan",
+            "the scan that wrote a.json (Semgrep) failed: the report says boom 0x7f3a; fix it",
+        ),
+    ];
+    let names = |v: &Verdict| {
+        let mut out = Vec::new();
+        write_junit(&mut out, v).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        testcase_names(&xml)
+            .into_iter()
+            .filter(|n| n.contains("secgate.gate"))
+            .collect::<Vec<_>>()
+    };
+    let first = names(&v);
+    let unique: HashSet<&String> = first.iter().collect();
+    assert_eq!(unique.len(), first.len(), "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|n| n.contains("missing_scanner: trivy #2")),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .iter()
+            .any(|n| n.contains("failed_scan: the scan that wrote a.json (Semgrep) failed\"")),
+        "{first:?}"
+    );
+    v.problems[2].message =
+        "the scan that wrote a.json (Semgrep) failed: the report says boom 0x9c1b; fix it".into();
+    assert_eq!(names(&v), first);
+}

@@ -255,7 +255,13 @@ fn problem_subject(p: &GateProblem) -> String {
             return inner.to_string();
         }
     }
-    m
+    // No named subject: the message up to its first `:` or `;`, so a name
+    // does not carry a scanner's error text, which changes from run to run
+    // (`the scan that wrote a.json (Semgrep) failed`).
+    match m.find([':', ';']) {
+        Some(i) if i > 0 => m[..i].trim_end().to_string(),
+        _ => m,
+    }
 }
 
 fn problem_case(p: &GateProblem) -> Case {
@@ -362,7 +368,17 @@ pub fn write_junit<W: Write>(w: W, v: &Verdict) -> io::Result<()> {
         skipped: None,
         out: None,
     }];
-    gate.extend(v.problems.iter().map(problem_case));
+    // Names are unique within the suite (GitLab compares test cases by name
+    // across runs): a repeated one gets ` #2`, ` #3`... in problem order.
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    gate.extend(v.problems.iter().map(problem_case).map(|mut c| {
+        let n = names.entry(c.name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            c.name = format!("{} #{n}", c.name);
+        }
+        c
+    }));
     let gate_failures = gate.iter().filter(|c| c.failure.is_some()).count();
     let gate_skipped = gate.iter().filter(|c| c.skipped.is_some()).count();
 
