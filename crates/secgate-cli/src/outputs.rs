@@ -417,6 +417,14 @@ pub fn write_all(
     project_dir: Option<&Path>,
     term: &render::TerminalOptions,
 ) -> Result<(), Fail> {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        if render::Timestamp::from_source_date_epoch(&v).is_none() {
+            eprintln!(
+                "warning: SOURCE_DATE_EPOCH={v:?} is not a number of seconds from 0 to {}: the reports carry the current time",
+                render::Timestamp::MAX
+            );
+        }
+    }
     let now = render::Timestamp::now();
     let mut order: Vec<(usize, &Spec)> = specs.iter().enumerate().collect();
     order.sort_by_key(|(_, s)| std::cmp::Reverse(weight(s.kind)));

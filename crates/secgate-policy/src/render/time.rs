@@ -17,13 +17,29 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// The current time, or `SOURCE_DATE_EPOCH` when that is set to an integer.
+    /// The latest time GitLab's four-digit-year timestamps can hold
+    /// (9999-12-31T23:59:59).
+    pub const MAX: i64 = 253_402_300_799;
+
+    /// A `SOURCE_DATE_EPOCH` value: seconds from 0 to [`Timestamp::MAX`] (a
+    /// year past 9999 would break the schema's date pattern); `None` else.
+    pub fn from_source_date_epoch(v: &str) -> Option<Timestamp> {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|t| (0..=Self::MAX).contains(t))
+            .map(Timestamp)
+    }
+
+    /// The current time, or `SOURCE_DATE_EPOCH` when it is valid
+    /// ([`Timestamp::from_source_date_epoch`]); an invalid value is ignored
+    /// (the CLI warns about it).
     pub fn now() -> Timestamp {
         if let Some(t) = std::env::var("SOURCE_DATE_EPOCH")
             .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(|v| Self::from_source_date_epoch(&v))
         {
-            return Timestamp(t);
+            return t;
         }
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -76,5 +92,26 @@ mod tests {
         assert_eq!(Timestamp(1_798_761_599).gitlab(), "2026-12-31T23:59:59");
         assert_eq!(Timestamp(-1).gitlab(), "1969-12-31T23:59:59");
         assert_eq!(Timestamp(86_400 * 365).rfc3339(), "1971-01-01T00:00:00Z");
+    }
+}
+
+#[cfg(test)]
+mod source_date_epoch_tests {
+    use super::Timestamp;
+
+    #[test]
+    fn source_date_epoch_in_range_only() {
+        assert_eq!(
+            Timestamp::from_source_date_epoch(" 1780000000 "),
+            Some(Timestamp(1_780_000_000))
+        );
+        assert_eq!(Timestamp::from_source_date_epoch("0"), Some(Timestamp(0)));
+        assert_eq!(
+            Timestamp::from_source_date_epoch("253402300799").map(|t| t.gitlab()),
+            Some("9999-12-31T23:59:59".to_string())
+        );
+        for bad in ["253402300800", "-1", "soon", "", "1.5"] {
+            assert_eq!(Timestamp::from_source_date_epoch(bad), None, "{bad}");
+        }
     }
 }
