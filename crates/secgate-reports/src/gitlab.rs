@@ -190,7 +190,7 @@ macro_rules! other_shapes_give_none {
             Ok(None)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Self)
+            d.deserialize_any(self)
         }
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
             while a.next_element::<IgnoredAny>()?.is_some() {}
@@ -222,67 +222,54 @@ fn digest_of_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretDige
     d.deserialize_any(V)
 }
 
+/// The value under one key of an object, read as `T`; every other key is
+/// skipped unread, and any other shape (a string, an array...) gives `None`
+/// without error.
+struct ValueAt<T>(&'static str, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ValueAt<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut out = None;
+        while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.0 {
+                out = Some(a.next_value::<T>()?);
+            } else {
+                a.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+    other_shapes_give_none!();
+}
+
 /// `details.secgate_secret_digest.value` (16 hex digits), as secgate's own
 /// GitLab reports write it. The rest of `details` is skipped unread, and any
 /// other shape gives `None` without error (`details` was skipped, whatever it
 /// held, before it was read).
 fn details_digest<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretDigest>, D::Error> {
-    /// The `details` object: finds the one entry.
-    struct Details;
-    impl<'de> Visitor<'de> for Details {
-        type Value = Option<SecretDigest>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any value")
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-            let mut out = None;
-            while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "secgate_secret_digest" {
-                    out = a.next_value::<Entry>()?.0;
-                } else {
-                    a.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(out)
-        }
-        other_shapes_give_none!();
-    }
     /// The entry (`{"name", "type": "text", "value"}`): its `value`.
-    struct Entry(Option<SecretDigest>);
+    struct Entry(Option<lenient::Text>);
     impl<'de> Deserialize<'de> for Entry {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(EntryV).map(Entry)
+            d.deserialize_any(ValueAt::<lenient::Text>("value", std::marker::PhantomData))
+                .map(Entry)
         }
     }
-    struct EntryV;
-    impl<'de> Visitor<'de> for EntryV {
-        type Value = Option<SecretDigest>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any value")
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-            let mut out = None;
-            while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "value" {
-                    out = a
-                        .next_value::<lenient::Text>()?
-                        .0
-                        .and_then(|v| v.parse::<SecretDigest>().ok());
-                } else {
-                    a.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(out)
-        }
-        other_shapes_give_none!();
-    }
-    d.deserialize_any(Details)
+    let entry = d.deserialize_any(ValueAt::<Entry>(
+        "secgate_secret_digest",
+        std::marker::PhantomData,
+    ))?;
+    Ok(entry
+        .and_then(|e| e.0)
+        .and_then(|t| t.0)
+        .and_then(|v| v.parse::<SecretDigest>().ok()))
 }
 
 /// One entry of `vulnerabilities[]`. Keys that are not declared here
