@@ -2,22 +2,13 @@
 //! every one is exit 2 with a message naming the file, never a panic and never
 //! a pass. (Build first: `cargo build --workspace --bins`.)
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let p = dir.join(format!("secgate{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.is_file(),
-        "build `secgate` first: cargo build --workspace --bins"
-    );
-    p
-}
-
 fn check(dir: &Path, args: &[&str]) -> (i32, String) {
-    let o: Output = Command::new(bin())
+    let o: Output = Command::new(common::gate_bin())
         .arg("check")
         .args(args)
         .current_dir(dir)

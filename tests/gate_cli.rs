@@ -5,28 +5,17 @@
 //! The binary is another package's (`secgate-cli`): build it first with
 //! `cargo build --workspace --bins`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    // target/debug/deps/gate_cli-HASH -> target/debug/secgate
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let p = dir.join(format!("secgate{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.is_file(),
-        "the `secgate` binary is not built at {}: run `cargo build --workspace --bins` before these tests",
-        p.display()
-    );
-    p
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn secgate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    Command::new(common::gate_bin())
         .args(args)
         .current_dir(dir)
         .env_remove("CI_PROJECT_DIR")
@@ -392,7 +381,7 @@ fn the_policy_file_is_found_and_named() {
     let d = tmp_with(&[("trivy.json", TRIVY_LOW), ("sub/.keep", "")]);
     let strict = "fail_on: low\n";
     let run = |dir: &Path, project: Option<&Path>| {
-        let mut c = Command::new(bin());
+        let mut c = Command::new(common::gate_bin());
         c.args(["check", "-o", "text", "-o", "json=out.json"])
             .arg(d.path().join("trivy.json"))
             .current_dir(dir)
@@ -728,7 +717,7 @@ fn exceptions_baseline_and_explain() {
     );
     assert_eq!(code(&o), 0, "{:?}", text(&o));
     // Expired: the exception no longer applies, the finding fails, and the expiry is reported.
-    let o = Command::new(bin())
+    let o = Command::new(common::gate_bin())
         .args(["check", "--fail-on", "critical", "trivy.json"])
         .current_dir(d.path())
         .env("SECGATE_TODAY", "2027-01-01")
@@ -769,7 +758,7 @@ fn required_scanner_missing_fails_the_gate() {
 
 #[test]
 fn stdin_report() {
-    let mut child = Command::new(bin())
+    let mut child = Command::new(common::gate_bin())
         .args(["check", "-"])
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())

@@ -14,28 +14,15 @@ mod common;
 
 use secgate_core::{Location, SecretDigest};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn gate_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    // target/debug/deps/gate_secret_baseline-HASH -> target/debug/secgate
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let p = dir.join(format!("secgate{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.is_file(),
-        "the `secgate` binary is not built at {}: run `cargo build --workspace --bins` before these tests",
-        p.display()
-    );
-    p
-}
 
 /// `secgate check --policy policy.yml --explain -o json=result.json ARGS` in
 /// `dir`: the exit code and the result's findings.
 fn check(dir: &Path, args: &[&str]) -> (i32, Vec<Value>) {
     let result = dir.join("result.json");
     let _ = std::fs::remove_file(&result);
-    let out = Command::new(gate_bin())
+    let out = Command::new(common::gate_bin())
         .args([
             "check",
             "--policy",

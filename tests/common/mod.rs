@@ -9,6 +9,22 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_secgate-secrets")
 }
 
+/// The report gate's binary, `secgate`: another package's (`secgate-cli`),
+/// so Cargo does not build it for these tests; `cargo build --workspace
+/// --bins` does (`scripts/test.sh` runs it first).
+pub fn gate_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/<test>-HASH -> target/debug/secgate
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let p = dir.join(format!("secgate{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.is_file(),
+        "the `secgate` binary is not built at {}: run `cargo build --workspace --bins` before these tests",
+        p.display()
+    );
+    p
+}
+
 /// A format-valid GitHub classic token (valid CRC-32 checksum), built at run
 /// time so that the repository holds no credential-looking string.
 pub fn github_token(seed: u64) -> String {
