@@ -384,12 +384,8 @@ pub fn read_all(specs: &[String], opts: &ParseOptions) -> Result<Inputs, Fail> {
 /// A report whose paths changed gets its fingerprints again; the others are
 /// left as they are (nothing is recomputed when no path is absolute).
 pub fn relativize(reports: &mut [Report], project_dir: &str) {
-    let dir = project_dir.trim_end_matches('/');
-    if dir.is_empty() {
-        return;
-    }
     let strip = |file: &mut String| -> bool {
-        match file.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
+        match secgate_core::fingerprint::under_dir(file, project_dir) {
             Some(rest) if !rest.is_empty() => {
                 *file = rest.to_string();
                 true

@@ -283,6 +283,24 @@ impl<'de> Deserialize<'de> for SecretDigest {
     }
 }
 
+/// The part of `file` under the directory `dir` (both written with `/`; a
+/// trailing `/` on `dir` is ignored): `under_dir("/b/p/src/a.py", "/b/p")` is
+/// `Some("src/a.py")`; `None` when `file` is not under `dir` (`/b/px/a.py`
+/// is not under `/b/p`) or `dir` is empty.
+///
+/// ```
+/// use secgate_core::fingerprint::under_dir;
+/// assert_eq!(under_dir("/b/p/src/a.py", "/b/p/"), Some("src/a.py"));
+/// assert_eq!(under_dir("/b/px/a.py", "/b/p"), None);
+/// ```
+pub fn under_dir<'a>(file: &'a str, dir: &str) -> Option<&'a str> {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return None;
+    }
+    file.strip_prefix(dir)?.strip_prefix('/')
+}
+
 /// Normalises a path for fingerprints: `\` to `/`, no leading `./` or `/`.
 pub fn normalize_path(path: &str) -> String {
     path_part(path).into_owned()

@@ -30,7 +30,7 @@ use crate::baseline::Baseline;
 use crate::policy::{Date, Exception, Policy, Rules, SuppressedMode, Threshold};
 use crate::text::trim;
 use crate::verdict::{GateProblem, Judged, Outcome, Verdict};
-use secgate_core::fingerprint::normalize_image;
+use secgate_core::fingerprint::{normalize_image, under_dir};
 use secgate_core::{
     Category, Finding, IdPattern, Identifier, Report, ScanStatus, Scanner, Severity,
 };
@@ -398,11 +398,8 @@ pub fn exception_path(file: &str, project_dir: Option<&str>) -> String {
     let file = file.replace('\\', "/");
     let mut rest = file.as_str();
     if let Some(dir) = project_dir.map(|d| d.replace('\\', "/")) {
-        let dir = dir.trim_end_matches('/');
-        if !dir.is_empty() {
-            if let Some(r) = rest.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
-                rest = r;
-            }
+        if let Some(r) = under_dir(rest, &dir) {
+            rest = r;
         }
     }
     let mut parts: Vec<&str> = Vec::new();

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::text::trim;
 use crate::verdict::{Outcome, Verdict};
-use secgate_core::fingerprint::normalize_path;
+use secgate_core::fingerprint::{normalize_path, under_dir};
 use secgate_core::{Finding, Location, Severity};
 use serde::Serialize;
 use serde_json::Value;
@@ -79,14 +79,9 @@ fn relative(file: &str, project_dir: Option<&Path>) -> String {
     let file = trim(file);
     if let Some(dir) = project_dir {
         let d = dir.to_string_lossy().replace('\\', "/");
-        let d = d.trim_end_matches('/');
         let f = file.replace('\\', "/");
-        if !d.is_empty() {
-            if let Some(rest) = f.strip_prefix(d) {
-                if rest.starts_with('/') {
-                    return normalize_path(rest);
-                }
-            }
+        if let Some(rest) = under_dir(&f, &d) {
+            return normalize_path(rest);
         }
     }
     normalize_path(file)
