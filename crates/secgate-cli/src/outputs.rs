@@ -125,20 +125,21 @@ fn refuse_same_target(specs: &[Spec]) -> Result<(), Fail> {
     for s in specs {
         let Some(p) = &s.path else { continue };
         let r = resolved(p);
-        let clash = seen.iter().find(|(q, k)| {
-            *q == r
-                || (*k == Kind::Gitlab
-                    && s.kind != Kind::Gitlab
-                    && r.parent() == Some(q.as_path())
-                    && r.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("gl-") && n.ends_with("-report.json")))
-                || (s.kind == Kind::Gitlab
-                    && *k != Kind::Gitlab
-                    && q.parent() == Some(r.as_path())
-                    && q.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("gl-") && n.ends_with("-report.json")))
+        // Whether `file` is one the gitlab output writes into `dir`.
+        let gitlab_writes = |dir: &Path, file: &Path| {
+            file.parent() == Some(dir)
+                && file.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    secgate_core::Category::KNOWN
+                        .iter()
+                        .any(|c| render::gitlab_report_file_name(c) == n)
+                })
+        };
+        let clash = seen.iter().find(|(q, k)| match (*k, s.kind) {
+            _ if *q == r => true,
+            (Kind::Gitlab, Kind::Gitlab) => false,
+            (Kind::Gitlab, _) => gitlab_writes(q, &r),
+            (_, Kind::Gitlab) => gitlab_writes(&r, q),
+            _ => false,
         });
         if let Some((q, _)) = clash {
             return Err(Fail::input(miette::miette!(
@@ -516,6 +517,14 @@ mod tests {
         let e = specs(&["json=out/gl-sast-report.json", "gitlab=./out"], None).unwrap_err();
         assert!(e.contains("two outputs"), "{e}");
         assert!(specs(&["gitlab=out", "json=out/secgate.json"], None).is_ok());
+        // Only the names the gitlab output writes clash (not Code Quality's).
+        assert!(specs(
+            &["gitlab=.", "code-quality=gl-code-quality-report.json"],
+            None
+        )
+        .is_ok());
+        let e = specs(&["gitlab=.", "json=gl-secret-detection-report.json"], None).unwrap_err();
+        assert!(e.contains("two outputs"), "{e}");
         // trivy's and secgate-secrets' form: the bare non-format value is the path.
         assert_eq!(
             specs(&["out.sarif"], Some("sarif")).unwrap(),
