@@ -203,10 +203,16 @@ fn main() -> ExitCode {
 }
 
 fn use_color(when: &str, tty: bool) -> bool {
+    color_for(when, tty, std::env::var_os("NO_COLOR").as_deref())
+}
+
+/// `--color`: `always`, `never`, or `auto`: a terminal, unless `NO_COLOR` is
+/// set to something (no-color.org: an empty value does not count).
+fn color_for(when: &str, tty: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     match when {
         "always" => true,
         "never" => false,
-        _ => tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        _ => tty && no_color.is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -448,4 +454,30 @@ fn check(args: CheckArgs) -> Result<u8, Fail> {
     std::mem::forget(verdict);
     std::mem::forget(baseline);
     Ok(code)
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::color_for;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        for (when, tty, no_color, want) in [
+            ("auto", true, None, true),
+            ("auto", false, None, false),
+            ("auto", true, set, false),
+            ("auto", true, empty, true),
+            ("always", false, set, true),
+            ("never", true, None, false),
+        ] {
+            assert_eq!(
+                color_for(when, tty, no_color),
+                want,
+                "{when} {tty} {no_color:?}"
+            );
+        }
+    }
 }
